@@ -1,0 +1,73 @@
+/*
+ * NVMe names: the one source of truth for opcode, status, register, feature, log page and
+ * identify CNS names, shared by `nvmetrace dump`, the Wireshark plugin and the analyzers.
+ *
+ * Tables are arrays of struct nvt_name ended by {0, NULL}. The layout matches Wireshark's
+ * value_string ({guint32 value; const gchar *strptr;}), so the plugin uses them directly.
+ * Names follow the NVMe Base Specification 2.0 and the NVM Command Set Specification 1.0.
+ */
+#ifndef NVMETRACE_NVME_H
+#define NVMETRACE_NVME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nvt_name {
+    uint32_t value;
+    const char *name;
+};
+
+extern const struct nvt_name nvt_admin_opcodes[];  /* admin command set opcodes */
+extern const struct nvt_name nvt_io_opcodes[];     /* NVM command set I/O opcodes */
+extern const struct nvt_name nvt_status_codes[];   /* value = (SCT << 8) | SC */
+extern const struct nvt_name nvt_status_types[];   /* SCT */
+extern const struct nvt_name nvt_features[];       /* Feature Identifiers */
+extern const struct nvt_name nvt_log_pages[];      /* Log Page Identifiers */
+extern const struct nvt_name nvt_identify_cns[];   /* Identify CNS values */
+extern const struct nvt_name nvt_registers[];      /* controller registers by BAR0 offset */
+extern const struct nvt_name nvt_ctrl_states[];    /* NVT_STATE_* */
+
+/* Looks value up in table; NULL if absent. */
+const char *nvt_name_lookup(const struct nvt_name *table, uint32_t value);
+
+/* Convenience lookups; NULL if unknown. */
+const char *nvt_admin_opcode_name(uint8_t opc);
+const char *nvt_io_opcode_name(uint8_t opc);
+const char *nvt_status_name(uint8_t sct, uint8_t sc);
+const char *nvt_feature_name(uint8_t fid);
+const char *nvt_log_page_name(uint8_t lid);
+const char *nvt_cns_name(uint8_t cns);
+/* Register at a BAR0 offset ("CC", "CSTS", ...); NULL for doorbells and unknown offsets. */
+const char *nvt_register_name(uint32_t offset);
+
+/* Controller register offsets (NVMe base spec 2.0, section 3.1.4). */
+#define NVME_REG_CAP 0x00
+#define NVME_REG_VS 0x08
+#define NVME_REG_INTMS 0x0c
+#define NVME_REG_INTMC 0x10
+#define NVME_REG_CC 0x14
+#define NVME_REG_CSTS 0x1c
+#define NVME_REG_NSSR 0x20
+#define NVME_REG_AQA 0x24
+#define NVME_REG_ASQ 0x28
+#define NVME_REG_ACQ 0x30
+#define NVME_REG_CMBLOC 0x38
+#define NVME_REG_CMBSZ 0x3c
+#define NVME_REG_DBS 0x1000 /* first doorbell; stride is 4 << CAP.DSTRD */
+
+/* Formats one event as the text `nvmetrace dump` prints after its index, timestamp and BDF,
+ * e.g. "ADM SQ=0 CID=0000 OPC=Identify NSID=0 prp1=bfb24000 CDW10=00000001" or
+ * "REG 0014 <- 00460001". The text is one line, no newline. Returns the length the full
+ * text has (snprintf semantics). The event struct is declared in <nvmetrace/format.h>. */
+struct nvt_event;
+size_t nvt_event_describe(const struct nvt_event *ev, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every dependency of nvmetrace from Debian 12's packages. Idempotent; needs root
+# (or sudo). Skips apt entirely when everything is already installed.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config git ca-certificates
+  clang libclang-rt-14-dev            # libFuzzer + sanitizer runtimes
+  libpcap-dev libzstd-dev zstd libsqlite3-dev sqlite3
+  tshark wireshark-dev
+  qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio kmod
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer it up front.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
