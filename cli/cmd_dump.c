@@ -1,6 +1,7 @@
 /* nvmetrace dump: one line per event. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -68,11 +69,27 @@ static int run(int argc, char **argv)
     nvt_event ev;
     int rc;
     uint64_t printed = 0;
-    char line[1024];
+    size_t line_cap = 1024;
+    char *line = malloc(line_cap);
+    if (!line) {
+        nvt_reader_close(r);
+        return EXIT_FAIL;
+    }
     while (printed < limit && (rc = nvt_reader_next(r, &ev, &err)) == 1) {
         if (!filter_match(&f, &ev))
             continue;
-        nvt_event_describe(&ev, line, sizeof line);
+        size_t need = nvt_event_describe(&ev, line, line_cap);
+        if (need >= line_cap) { /* a long annotation: grow rather than cut it */
+            char *bigger = realloc(line, need + 1);
+            if (!bigger) {
+                rc = -1;
+                snprintf(err.msg, sizeof err.msg, "out of memory");
+                break;
+            }
+            line = bigger;
+            line_cap = need + 1;
+            nvt_event_describe(&ev, line, line_cap);
+        }
         printf("[%5" PRIu64 "] %" PRIu64 ".%09" PRIu64 " %s %s\n", ev.seq, ev.ts_ns / 1000000000u,
                ev.ts_ns % 1000000000u, short_bdf(nvt_reader_device(r, ev.device)), line);
         if (hex)
@@ -82,6 +99,7 @@ static int run(int argc, char **argv)
     if (printed >= limit)
         rc = 0;
     fflush(stdout);
+    free(line);
     nvt_reader_close(r);
     if (rc < 0) {
         fprintf(stderr, "nvmetrace dump: %s\n", err.msg);

@@ -34,6 +34,7 @@ struct nvt_reader {
     int allow_truncated;
     int truncated;
     int failed;
+    int opening;               /* nvt_reader_open: stop after the first section header */
 };
 
 static uint32_t rd32(const nvt_reader *r, const uint8_t *p)
@@ -351,6 +352,10 @@ int nvt_reader_next(nvt_reader *r, nvt_event *ev, nvt_error *err)
         case PCAPNG_BT_SHB:
             rc = parse_shb(r, b, len, err);
             r->seen_shb = 1;
+            if (rc == 0 && r->opening) {
+                nvt_is_consume(r->is, len);
+                return 0;
+            }
             break;
         case PCAPNG_BT_IDB:
             rc = parse_idb(r, b, len, err);
@@ -385,6 +390,18 @@ static nvt_reader *reader_new(nvt_istream *is, const nvt_reader_opts *opts, nvt_
     }
     r->is = is;
     r->allow_truncated = opts ? opts->allow_truncated : 0;
+    /* Read the section header now, so the SHB strings are there before the first event and a
+     * file that is not pcapng fails at open, as with libpcap. */
+    r->opening = 1;
+    int rc = nvt_reader_next(r, NULL, err);
+    r->opening = 0;
+    if (rc < 0 || !r->seen_shb) {
+        if (rc == 0) /* lenient mode ended inside the first block */
+            nvt_set_error(err, NVT_E_TRUNCATED, nvt_is_name(is), 0,
+                          "file too short to be a pcapng trace");
+        nvt_reader_close(r);
+        return NULL;
+    }
     return r;
 }
 

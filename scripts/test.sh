@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The whole nvmetrace test suite, from a fresh Debian 12 machine:
+#   1. installs the dependencies (scripts/install-deps.sh, idempotent),
+#   2. builds and runs every test (ctest) in a normal build,
+#   3. builds and runs them again under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   4. builds the libFuzzer targets with clang and fuzzes each for NVT_FUZZ_SECONDS (default 60).
+# Build trees go to build/ (or $NVT_BUILD_ROOT). Ends with "N passed, N failed" over all runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=${NVT_BUILD_ROOT:-build}
+jobs=$(nproc)
+fuzz_seconds=${NVT_FUZZ_SECONDS:-60}
+
+scripts/install-deps.sh
+
+total_pass=0
+total_fail=0
+failed_runs=()
+
+# run_suite NAME BUILD_DIR CTEST_ARGS... : runs ctest, adds its counts to the totals.
+run_suite() {
+  local name=$1 dir=$2
+  shift 2
+  local log="$dir/ctest.log"
+  echo "=== $name: ctest $* ==="
+  set +e
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  local line pass fail
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    fail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+    pass=$(( $(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line") - fail ))
+  else
+    pass=0
+    fail=1
+  fi
+  total_pass=$((total_pass + pass))
+  total_fail=$((total_fail + fail))
+  [ "$rc" -eq 0 ] || failed_runs+=("$name")
+}
+
+echo "=== build: normal ==="
+cmake -S . -B "$root/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$root/release" -j"$jobs"
+run_suite normal "$root/release"
+
+echo "=== build: ASan + UBSan ==="
+# The Wireshark plugin is left out here: tshark is not built with ASan and cannot load an
+# instrumented plugin. It is tested in the normal build.
+cmake -S . -B "$root/asan" -DCMAKE_BUILD_TYPE=Debug -DNVT_SANITIZE=ON -DNVT_BUILD_DISSECTOR=OFF \
+  -DNVT_BUILD_BENCH=ON
+cmake --build "$root/asan" -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite sanitizers "$root/asan"
+
+echo "=== build: libFuzzer (clang) ==="
+CC=clang cmake -S . -B "$root/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNVT_BUILD_FUZZ=ON \
+  -DNVT_BUILD_DISSECTOR=OFF -DNVT_GUEST_TESTS=OFF -DNVT_BUILD_BENCH=OFF \
+  -DNVT_FUZZ_SECONDS="$fuzz_seconds"
+cmake --build "$root/fuzz" -j"$jobs"
+run_suite fuzz "$root/fuzz" -R '^fuzz\.[a-z_]+$'
+
+echo
+if [ ${#failed_runs[@]} -eq 0 ]; then
+  echo "all suites passed"
+else
+  echo "failed suites: ${failed_runs[*]}"
+fi
+echo "${total_pass} passed, ${total_fail} failed"
+[ ${#failed_runs[@]} -eq 0 ]

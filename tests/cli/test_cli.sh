@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# nvmetrace command behaviour: exit codes, help, info/dump/convert on a generated trace,
+# corrupt and missing input. usage: test_cli.sh NVMETRACE NVT_GEN_TRACE
+set -u
+nvt=$1
+gen=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect_rc() { # expect_rc RC CMD...
+  local want=$1
+  shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -eq "$want" ]; then ok; else bad "$* exited $rc, expected $want: $(head -c 300 "$tmp/err")"; fi
+}
+expect_grep() { # expect_grep PATTERN FILE
+  if grep -qE -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 300 "$2")"; fi
+}
+expect_eq() { # expect_eq GOT WANT WHAT
+  if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi
+}
+
+# Help, version, usage errors.
+expect_rc 2 "$nvt"
+expect_rc 0 "$nvt" help
+for c in info dump convert; do expect_grep "^  $c " "$tmp/out"; done
+expect_rc 0 "$nvt" --version
+expect_grep '^nvmetrace [0-9]+\.[0-9]+\.[0-9]+ \(record schema v1\)$' "$tmp/out"
+expect_rc 2 "$nvt" frobnicate
+expect_grep "unknown command 'frobnicate'" "$tmp/err"
+for c in info dump convert; do
+  expect_rc 0 "$nvt" "$c" --help
+  expect_grep '^NAME$' "$tmp/out"
+  expect_grep '^EXIT STATUS$' "$tmp/out"
+  expect_rc 0 "$nvt" help "$c"
+  expect_rc 2 "$nvt" "$c" --no-such-option
+done
+expect_rc 2 "$nvt" info
+expect_rc 2 "$nvt" dump -t NOSUCHTYPE x
+expect_rc 2 "$nvt" dump --from yesterday x
+expect_rc 2 "$nvt" convert only-input
+
+# A generated trace: two devices, 100 I/O commands each (counts derived in gen_trace.c's
+# comments: per device 107 commands = 7 admin + 100 I/O).
+"$gen" "$tmp/t.pcapng" 100 || bad "generator failed"
+expect_rc 0 "$nvt" info "$tmp/t.pcapng"
+cp "$tmp/out" "$tmp/info"
+expect_grep '^events: +1730$' "$tmp/info"
+expect_grep '^devices: +2$' "$tmp/info"
+expect_grep '^  \[0\] 0000:00:04.0 nvme 1b36:0010 class 010802 \(nvt-gen-trace\)$' "$tmp/info"
+expect_grep '^  \[1\] 0000:00:05.0 nvme 1b36:0010' "$tmp/info"
+for kv in "CFGR 4" "CFGW 6" "MMIOR 8" "MMIOW 438" "BARMAP 2" "DB 428" "MSIX 4" "MSIXCTL 2" \
+          "IRQ 214" "SUB 214" "CPL 214" "DMAR 60" "DMAW 126" "STATE 8" "NOTE 1" "STATS 1"; do
+  set -- $kv
+  expect_grep "^  $1 +$2\$" "$tmp/info"
+done
+expect_grep '^flags: +reconstructed 0, value unknown 0, truncated 186, recovered 0$' "$tmp/info"
+expect_grep '^comment: +synthetic trace' "$tmp/info"
+expect_rc 0 "$nvt" info --json "$tmp/t.pcapng"
+expect_grep '"events":1730,' "$tmp/out"
+expect_grep '"SUB":214' "$tmp/out"
+
+expect_rc 0 "$nvt" dump "$tmp/t.pcapng"
+cp "$tmp/out" "$tmp/dump"
+expect_eq "$(wc -l <"$tmp/dump")" 1730 "dump lines"
+expect_eq "$(head -1 "$tmp/dump")" "[    0] 1795403926.000000000 00:04.0 NOTE marker: start" "first dump line"
+expect_grep '^\[ +[0-9]+\] [0-9]+\.[0-9]{9} 00:04\.0 ADM SQ=0 CID=0000 OPC=Identify NSID=0 prp1=20000000' "$tmp/dump"
+expect_grep ' 00:05\.0 REG 0014 <- 00460001 \(CC\)$' "$tmp/dump"
+# Filters.
+expect_rc 0 "$nvt" dump -t SUB "$tmp/t.pcapng"
+expect_eq "$(wc -l <"$tmp/out")" 214 "dump -t SUB"
+expect_rc 0 "$nvt" dump -t cmd -d 1 "$tmp/t.pcapng"
+expect_eq "$(wc -l <"$tmp/out")" 214 "dump -t cmd -d 1"
+expect_rc 0 "$nvt" dump -t SUB -q 1 "$tmp/t.pcapng"
+expect_eq "$(wc -l <"$tmp/out")" 200 "dump -t SUB -q 1"
+expect_rc 0 "$nvt" dump -t CPL -q 0 "$tmp/t.pcapng"
+expect_eq "$(wc -l <"$tmp/out")" 14 "dump -t CPL -q 0"
+expect_rc 0 "$nvt" dump -n 5 "$tmp/t.pcapng"
+expect_eq "$(wc -l <"$tmp/out")" 5 "dump -n 5"
+# Events are 250 ns apart from the first: [+0.000001, +0.000002) holds events 4..7.
+expect_rc 0 "$nvt" dump --from +0.000001 --to +0.000002 "$tmp/t.pcapng"
+expect_eq "$(wc -l <"$tmp/out")" 4 "dump time window"
+expect_grep '^\[    4\] 1795403926\.000001000 ' "$tmp/out"
+expect_rc 0 "$nvt" dump -x -n 1 "$tmp/t.pcapng"
+expect_grep '^        0000  01 10 00 00 00 00 00 00 00 00 00 00 00 00 00 00$' "$tmp/out"
+
+# convert: zstd and back gives the same dump; a filter keeps source sequence numbers.
+expect_rc 0 "$nvt" convert "$tmp/t.pcapng" -o "$tmp/t.pcapng.zst"
+expect_eq "$(head -c 4 "$tmp/t.pcapng.zst" | od -An -tx1 | tr -d ' ')" "28b52ffd" "zstd magic"
+expect_rc 0 "$nvt" convert "$tmp/t.pcapng.zst" -o "$tmp/back.pcapng"
+expect_rc 0 "$nvt" dump "$tmp/back.pcapng"
+if cmp -s "$tmp/out" "$tmp/dump"; then ok; else bad "dump after zstd round trip differs"; fi
+if cmp -s "$tmp/back.pcapng" "$tmp/t.pcapng"; then ok; else bad "round-tripped file differs"; fi
+expect_rc 0 "$nvt" convert -t SUB -q 1 "$tmp/t.pcapng" -o "$tmp/f.pcapng"
+expect_rc 0 "$nvt" dump "$tmp/f.pcapng"
+grep ' IO ' "$tmp/dump" | grep -E ' SQ=1 ' >"$tmp/want"
+if cmp -s "$tmp/out" "$tmp/want"; then ok; else bad "filtered convert differs from filtered dump"; fi
+expect_rc 0 "$nvt" convert --renumber -t SUB -q 1 "$tmp/t.pcapng" -o "$tmp/r.pcapng"
+expect_rc 0 "$nvt" dump -n 2 "$tmp/r.pcapng"
+expect_grep '^\[    1\] ' "$tmp/out"
+expect_rc 2 "$nvt" convert "$tmp/t.pcapng" -o "$tmp/t.pcapng"
+
+# Bad input: clear error naming the file and the offset, exit 1, never a crash.
+expect_rc 1 "$nvt" info "$tmp/does-not-exist.pcapng"
+expect_grep "does-not-exist.pcapng: cannot open" "$tmp/err"
+head -c 5000 "$tmp/t.pcapng" >"$tmp/cut.pcapng"
+expect_rc 1 "$nvt" info "$tmp/cut.pcapng"
+expect_grep "cut.pcapng: offset [0-9]+: file is truncated" "$tmp/err"
+expect_rc 1 "$nvt" dump "$tmp/cut.pcapng"
+expect_grep "cut.pcapng: offset [0-9]+: file is truncated" "$tmp/err"
+[ "$(wc -l <"$tmp/out")" -gt 10 ] && ok || bad "dump printed no lines before the error"
+printf 'this is not a trace at all' >"$tmp/junk.pcapng"
+expect_rc 1 "$nvt" info "$tmp/junk.pcapng"
+expect_grep "junk.pcapng: offset 0: not a pcapng file" "$tmp/err"
+# Unknown schema version in the 3rd block's record (SHB, IDB, IDB, then the first EPB).
+python3 - "$tmp/t.pcapng" "$tmp/v2.pcapng" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+off = 0
+while True:
+    t, l = struct.unpack_from('<II', d, off)
+    if t == 6:
+        d[off + 28 + 20] = 2
+        break
+    off += l
+open(sys.argv[2], 'wb').write(d)
+print(off)
+PY
+expect_rc 1 "$nvt" dump "$tmp/v2.pcapng"
+expect_grep "v2.pcapng: offset [0-9]+: record schema version 2 is not supported" "$tmp/err"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
