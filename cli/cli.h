@@ -19,6 +19,7 @@ struct nvt_command {
 /* Each subcommand file defines one of these. */
 extern const struct nvt_command cmd_info, cmd_dump, cmd_convert;
 /* one extern line per further subcommand below */
+extern const struct nvt_command cmd_recover;
 
 /* Helpers shared by subcommands (cli/util.c). */
 /* Prints cmd's help to stdout. */

@@ -9,6 +9,7 @@ static const struct nvt_command *const commands[] = {
     &cmd_info,
     &cmd_dump,
     &cmd_convert,
+    &cmd_recover,
     /* helpers add their subcommands here, one line each */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
