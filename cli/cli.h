@@ -20,6 +20,8 @@ struct nvt_command {
 extern const struct nvt_command cmd_info, cmd_dump, cmd_convert;
 /* one extern line per further subcommand below */
 extern const struct nvt_command cmd_recover;
+extern const struct nvt_command cmd_import;
+extern const struct nvt_command cmd_capture;
 
 /* Helpers shared by subcommands (cli/util.c). */
 /* Prints cmd's help to stdout. */

@@ -10,6 +10,8 @@ static const struct nvt_command *const commands[] = {
     &cmd_dump,
     &cmd_convert,
     &cmd_recover,
+    &cmd_import,
+    &cmd_capture,
     /* helpers add their subcommands here, one line each */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

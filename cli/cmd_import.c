@@ -1,0 +1,130 @@
+/* nvmetrace import: turn another tool's output into a trace. Today: QEMU's log trace backend. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nvmetrace/format.h"
+#include "nvmetrace/import.h"
+
+/* Prints what the import did: to stdout the summary, to stderr what the user should look at. */
+static void report(const char *out, const nvt_qemu_import_stats *st)
+{
+    printf("imported %llu lines into %llu records for %llu device%s: %s\n",
+           (unsigned long long)st->lines, (unsigned long long)st->records,
+           (unsigned long long)st->devices, st->devices == 1 ? "" : "s", out);
+    if (st->filtered_lines)
+        printf("  %llu lines of other PCI functions left out (--all-devices keeps them)\n",
+               (unsigned long long)st->filtered_lines);
+    if (st->unknown_lines)
+        fprintf(stderr,
+                "nvmetrace import: %llu lines of trace events the importer does not know "
+                "(listed in the trace's summary annotation; see 'nvmetrace info')\n",
+                (unsigned long long)st->unknown_lines);
+    if (st->bad_lines)
+        fprintf(stderr, "nvmetrace import: %llu malformed lines skipped, the first at line %llu\n",
+                (unsigned long long)st->bad_lines, (unsigned long long)st->first_bad_line);
+}
+
+static int run(int argc, char **argv)
+{
+    const char *kind = NULL, *in = NULL, *out = NULL;
+    nvt_qemu_import_opts o = {0};
+    nvt_writer_opts wo = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (i + 1 >= argc)
+                return cli_usage_error("import", "%s needs a file name", a);
+            out = argv[++i];
+        } else if (!strcmp(a, "--emulator")) {
+            if (i + 1 >= argc)
+                return cli_usage_error("import", "--emulator needs a name, e.g. \"QEMU 7.2.22\"");
+            o.emulator = argv[++i];
+        } else if (!strcmp(a, "--all-devices")) {
+            o.all_devices = 1;
+        } else if (!strcmp(a, "--skip-bad")) {
+            o.skip_bad = 1;
+        } else if (!strcmp(a, "--comments")) {
+            o.comments = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error("import", "unknown option '%s'", a);
+        } else if (!kind) {
+            kind = a;
+        } else if (!in) {
+            in = a;
+        } else {
+            return cli_usage_error("import", "one input log at a time");
+        }
+    }
+    if (!kind)
+        return cli_usage_error("import", "need the input kind (qemu-log), a LOG and -o OUTPUT");
+    if (strcmp(kind, "qemu-log") != 0)
+        return cli_usage_error("import", "unknown input kind '%s' (known: qemu-log)", kind);
+    if (!in || !out)
+        return cli_usage_error("import", "need a LOG and -o OUTPUT");
+    if (strcmp(in, out) == 0 && strcmp(in, "-") != 0)
+        return cli_usage_error("import", "input and output are the same file");
+
+    char comment[512];
+    snprintf(comment, sizeof comment, "imported from QEMU trace log %s", in);
+    wo.comment = comment;
+    nvt_error err;
+    nvt_writer *w = nvt_writer_open(out, &wo, &err);
+    if (!w) {
+        fprintf(stderr, "nvmetrace import: %s\n", err.msg);
+        return EXIT_FAIL;
+    }
+    nvt_qemu_import_stats st;
+    int rc = nvt_qemu_import_file(in, &o, w, &st, &err);
+    nvt_error cerr;
+    if (nvt_writer_close(w, &cerr) < 0 && rc == 0) {
+        err = cerr;
+        rc = -1;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "nvmetrace import: %s\n", err.msg);
+        if (st.records)
+            fprintf(stderr, "nvmetrace import: %s holds the %llu records before the error\n",
+                    out, (unsigned long long)st.records);
+        return EXIT_FAIL;
+    }
+    if (strcmp(out, "-") != 0)
+        report(out, &st);
+    return EXIT_OK;
+}
+
+const struct nvt_command cmd_import = {
+    "import", "turn a QEMU trace log into a trace", run,
+    "NAME\n"
+    "    nvmetrace import - turn a QEMU trace log into a trace\n\n"
+    "SYNOPSIS\n"
+    "    nvmetrace import qemu-log LOG -o OUT [--all-devices] [--skip-bad] [--comments]\n"
+    "                     [--emulator NAME]\n\n"
+    "DESCRIPTION\n"
+    "    Reads LOG, written by an unpatched QEMU (7.2) run with\n"
+    "        -trace 'pci_nvme_*' -trace 'pci_cfg_*' -trace 'msix_*'\n"
+    "        -trace 'pci_update_mappings*' -msg timestamp=on -D LOG\n"
+    "    and writes the events of its NVMe controller to OUT (pcapng; zstd-compressed when\n"
+    "    OUT ends in .zst; - for standard output). Config accesses, BAR mappings, register\n"
+    "    writes, doorbells, commands, completions, interrupts, MSI-X enable, controller state\n"
+    "    and QEMU's error events become records. QEMU does not print raw SQEs, CQEs, register\n"
+    "    read values or data: commands and completions are rebuilt from the fields QEMU prints\n"
+    "    and flagged reconstructed, with a mask of the bytes really known; read values are\n"
+    "    flagged unknown. docs/import.md has the whole mapping.\n\n"
+    "    Event names the importer does not know are counted; the counts are in a summary\n"
+    "    annotation and the capture statistics record at the end of OUT ('nvmetrace info').\n"
+    "    A line that is not a QEMU trace line, or a known event with arguments of another\n"
+    "    format, stops the import with its line number, unless --skip-bad is given.\n\n"
+    "OPTIONS\n"
+    "  -o, --output OUT   the trace to write\n"
+    "      --all-devices  keep config/mapping events of every PCI function, not only NVMe\n"
+    "      --skip-bad     count and skip malformed lines instead of stopping\n"
+    "      --comments     give each rebuilt command the QEMU lines it came from as its\n"
+    "                     packet comment (shown by Wireshark)\n"
+    "      --emulator NAME\n"
+    "                     emulator name and version for the device description\n"
+    "                     (default \"QEMU\"; 'nvmetrace capture' fills in the version)\n\n"
+    "EXIT STATUS\n"
+    "    0 success; 1 LOG unreadable or malformed (OUT then holds the records before the\n"
+    "    bad line), or OUT cannot be written; 2 usage error.\n",
+};
