@@ -10,7 +10,7 @@
  *    fill more SQE bytes. The SUB is complete when a non-detail event comes from that thread.
  *    Records of other threads in between wait behind it, so the file keeps log order.
  *  - The device: pci_nvme_* events do not name their PCI function. Records wait until the
- *    NVMe function's BDF and ids have been seen in pci_cfg_* lines (SeaBIOS reads them within
+ *    NVMe function's BDF, ids and class code have been seen in pci_cfg_* lines (SeaBIOS reads them within
  *    the first few hundred lines of a boot), so its IDB carries them.
  *  - Queues: sizes from AQA and Create I/O SQ/CQ let the importer follow SQ head and CQ tail,
  *    which give each SUB/CPL its slot and each CQE its phase tag, and the SQ-to-CQ mapping
@@ -301,10 +301,12 @@ static int nvme_device(nvt_qemu_importer *imp, nvt_error *err)
     return i;
 }
 
+/* Vendor, device and class code of the NVMe function are known: its IDB can be written. */
 static int device_identified(const nvt_qemu_importer *imp)
 {
+    const unsigned need = HAVE_VENDOR | HAVE_DEVICE | HAVE_CLASS;
     return imp->nvme >= 0 && imp->devs[imp->nvme].has_bdf &&
-           (imp->devs[imp->nvme].have & (HAVE_VENDOR | HAVE_DEVICE)) == (HAVE_VENDOR | HAVE_DEVICE);
+           (imp->devs[imp->nvme].have & need) == need;
 }
 
 /* ------------------------------------------------------------- output queue ---- */
@@ -1208,7 +1210,6 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     for (int i = fdigits; i < 9; i++)
         frac *= 10;
     imp->ts = sec * 1000000000u + frac;
-    imp->last_ts = imp->ts;
     imp->thread = (uint32_t)tid;
 
     const char *name = p;
@@ -1226,6 +1227,7 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     const struct qemu_event_def *def = qemu_event_find(&imp->index, name, nlen);
     if (!def) {
         count_unknown(imp, name, nlen);
+        imp->last_ts = imp->ts;
         return 0;
     }
     struct qemu_arg a[QEMU_MAX_ARGS];
@@ -1269,6 +1271,7 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     }
     if (rc < 0)
         return -1;
+    imp->last_ts = imp->ts;
     return release(imp, err);
 }
 
@@ -1367,6 +1370,13 @@ int nvt_qemu_import_feed(nvt_qemu_importer *imp, const void *data, size_t len, n
             }
             imp->part_len = 0;
             if (rc < 0)
+                return -1;
+        } else if (chunk > MAX_LINE) {
+            imp->line_no++;
+            imp->st.lines++;
+            imp->line_offset = imp->next_offset;
+            imp->next_offset += chunk + 1;
+            if (bad_line(imp, err, p, chunk, "line longer than 64 KiB") < 0)
                 return -1;
         } else if (feed_line(imp, p, chunk, err) < 0) {
             return -1;

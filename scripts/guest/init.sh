@@ -3,7 +3,7 @@
 # controller: reads LBA 0, writes a known pattern at a known LBA with O_DIRECT, fsyncs (a Flush
 # command, since QEMU's NVMe reports a volatile write cache), discards a known range (Dataset
 # Management, Deallocate), and finally powers off, which makes Linux shut the controller down
-# (CC.SHN). With several CPUs, one read per CPU is pinned there so every I/O queue carries a
+# (CC.SHN), unless the kernel command line says nvt.hold. With several CPUs, one read per CPU is pinned there so every I/O queue carries a
 # command. tests/guest/ asserts these exact LBAs and lengths on the trace: keep them in sync
 # (tests/guest/workload.h).
 PATH=/bin
@@ -59,5 +59,11 @@ for ns in /dev/nvme0n*; do
   say "workload done on $ns"
 done
 
+# nvt.hold on the kernel command line: stay up instead (tests of Ctrl-C and of a QEMU crash
+# during capture stop QEMU from outside).
+if grep -q nvt.hold /proc/cmdline; then
+  say "holding"
+  while :; do sleep 1000; done
+fi
 say "powering off"
 poweroff -f
