@@ -185,8 +185,14 @@ static __attribute__((noinline)) int wait_for_space(struct nvt_tap *t, struct ta
 #ifdef NVT_TAP_HAVE_TSC
             _mm_pause();
 #endif
-        } else {
+        } else if (spins < 512) {
             sched_yield();
+        } else {
+            /* Sleep rather than spin: on a small machine the writer may need this CPU to
+             * free the space we wait for. It releases a quarter ring at a time, so a short
+             * nap costs little throughput. */
+            struct timespec nap = {0, 20000};
+            nanosleep(&nap, NULL);
         }
     }
 }
