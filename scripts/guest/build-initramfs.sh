@@ -23,7 +23,7 @@ done
 die() { echo "build-initramfs: $*" >&2; exit 1; }
 
 if [ -z "$kver" ]; then
-  kver=$("$here/find-kernel.sh" --version) || exit 1
+  kver=$("$here/find-kernel.sh" --version) || exit $?
 fi
 moddir=/lib/modules/$kver
 [ -d "$moddir" ] || die "no modules for kernel $kver in $moddir (install linux-image-amd64)"
@@ -57,7 +57,7 @@ root=$work/root
 mkdir -p "$root"/{bin,dev,proc,sys,lib/modules}
 cp "$busybox" "$root/bin/busybox"
 # Only the applets /init uses; busybox resolves the rest through "busybox NAME".
-for a in sh mount insmod dd blkdiscard poweroff sleep cat echo ls taskset sync seq printf \
+for a in sh mount insmod dd blkdiscard poweroff sleep cat echo ls taskset sync seq printf sed \
          hexdump head tr grep mkdir cmp yes; do
   ln -s busybox "$root/bin/$a"
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the guest kernel image (default) or its version (--version): the newest
-# /boot/vmlinuz-* that has modules in /lib/modules. Exit 1 with a message if there is none.
+# /boot/vmlinuz-* that has NVMe modules in /lib/modules. Exit status 2 with a message if there
+# is none (tests skip then), 3 if it is not readable by this user (tests fail then).
 set -euo pipefail
 best=""
 for k in /boot/vmlinuz-*; do
@@ -13,11 +14,11 @@ for k in /boot/vmlinuz-*; do
 done
 if [ -z "$best" ]; then
   echo "find-kernel: no /boot/vmlinuz-* with NVMe modules (install linux-image-amd64)" >&2
-  exit 1
+  exit 2
 fi
 # Debian installs /boot/vmlinuz-* mode 0600: QEMU run by a normal user cannot read it.
 if [ ! -r "/boot/vmlinuz-$best" ]; then
   echo "find-kernel: /boot/vmlinuz-$best is not readable by $(id -un) (Debian installs it 0600; run 'sudo chmod 0644 /boot/vmlinuz-$best')" >&2
-  exit 1
+  exit 3
 fi
 if [ "${1:-}" = "--version" ]; then echo "$best"; else echo "/boot/vmlinuz-$best"; fi

@@ -26,14 +26,21 @@ for m in $(cat /lib/modules/order); do
   insmod /lib/modules/$m.ko || fail "insmod $m"
 done
 
-# Probing runs in a kernel work item after insmod returns: wait for the block device.
-i=0
-while [ ! -b /dev/nvme0n1 ]; do
-  i=$((i + 1))
-  [ $i -gt 300 ] && fail "no /dev/nvme0n1 after 30 s"
-  sleep 0.1
+# Probing and the namespace scan run in kernel work items after insmod returns: wait for the
+# block devices. nvt.ns=N on the kernel command line: the controller has N namespaces.
+nns=$(sed -n 's/.*nvt\.ns=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -n "$nns" ] || nns=1
+n=1
+while [ $n -le $nns ]; do
+  i=0
+  while [ ! -b /dev/nvme0n$n ]; do
+    i=$((i + 1))
+    [ $i -gt 300 ] && fail "no /dev/nvme0n$n after 30 s"
+    sleep 0.1
+  done
+  say "nvme0n$n present"
+  n=$((n + 1))
 done
-say "nvme0n1 present"
 
 # The pattern: "nvmetrace-pattern\n" repeated, cut to one 4 KiB write.
 yes nvmetrace-pattern | head -c $WRITE_BYTES >/pattern
