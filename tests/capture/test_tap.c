@@ -439,6 +439,50 @@ static void test_limits(void)
     trace_free(&t);
 }
 
+/* Timestamps follow CLOCK_REALTIME over a capture long enough for the writer to re-steer the
+ * TSC conversion twice; with NVT_TAP_CLOCK=monotonic, the clock_gettime fallback too. */
+static void test_clock(const char *name, int monotonic)
+{
+    const char *path = scratch_path(dir, name, 0);
+    char errbuf[NVT_TAP_ERRBUF_SIZE];
+    if (monotonic)
+        setenv("NVT_TAP_CLOCK", "monotonic", 1);
+    nvt_tap *tap = nvt_tap_open(path, NULL, errbuf);
+    unsetenv("NVT_TAP_CLOCK");
+    CHECK(tap != NULL);
+    if (!tap)
+        return;
+    nvt_tap_dev *dev = nvt_tap_add_device(tap, &qemu_nvme, errbuf);
+    enum { N = 11 };
+    uint64_t before[N], after[N];
+    for (int i = 0; i < N; i++) {
+        before[i] = realtime_ns();
+        CHECK(nvt_tap_doorbell(dev, 0, 0, (uint32_t)i) == 0);
+        after[i] = realtime_ns();
+        struct timespec pause = {0, 250 * 1000 * 1000};
+        if (i + 1 < N)
+            nanosleep(&pause, NULL);
+    }
+    CHECK(nvt_tap_close(tap, errbuf) == 0);
+    struct trace t;
+    CHECK(trace_load(path, &t) == 0);
+    CHECK_EQ_U64(t.n, N + 1);
+    uint64_t worst = 0;
+    for (int i = 0; i < N && (size_t)i < t.n; i++) {
+        uint64_t ts = t.v[i].ev.ts_ns;
+        uint64_t off = ts < before[i] ? before[i] - ts : ts > after[i] ? ts - after[i] : 0;
+        if (off > worst)
+            worst = off;
+        if (i > 0)
+            CHECK(ts > t.v[i - 1].ev.ts_ns);
+    }
+    /* 200 us: a 10 ms calibration is good to a few ppm, i.e. microseconds over 2.5 s. */
+    CHECK(worst < 200000);
+    printf("  %s: timestamps within %llu ns of CLOCK_REALTIME over 2.5 s\n", name,
+           (unsigned long long)worst);
+    trace_free(&t);
+}
+
 int main(void)
 {
     dir = scratch_dir("tap");
@@ -448,6 +492,8 @@ int main(void)
     test_drops();
     test_snaplen();
     test_limits();
+    test_clock("clock-tsc.pcapng", 0);
+    test_clock("clock-monotonic.pcapng", 1);
     scratch_remove(dir);
     free(dir);
     TEST_DONE();
