@@ -610,7 +610,8 @@ void nvt_dissect_sqe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int of
 
 /* ---- CQE ---- */
 
-static void dissect_cqe_dw0(tvbuff_t *tvb, proto_tree *tree, int off, const nvt_cmd *cmd)
+static proto_item *dissect_cqe_dw0(tvbuff_t *tvb, proto_tree *tree, int off,
+                                   const nvt_cmd *cmd)
 {
     int *const *fields = NULL;
     if (cmd && cmd->admin && (cmd->known_cdw & 1)) {
@@ -644,9 +645,9 @@ static void dissect_cqe_dw0(tvbuff_t *tvb, proto_tree *tree, int off, const nvt_
                                                            BMT_NO_APPEND);
         const char *name = nvt_cmd_name(cmd->admin, cmd->opc);
         proto_item_append_text(it, " (%s)", name ? name : "command specific");
-    } else {
-        proto_tree_add_item(tree, hf_cqe_dw0, tvb, off, 4, ENC_LITTLE_ENDIAN);
+        return it;
     }
+    return proto_tree_add_item(tree, hf_cqe_dw0, tvb, off, 4, ENC_LITTLE_ENDIAN);
 }
 
 void nvt_dissect_cqe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int off,
@@ -657,7 +658,7 @@ void nvt_dissect_cqe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int of
                                            "Completion Queue Entry");
     sqe_ctx c = {tvb, pinfo, t, off, known, reconstructed};
     if (bytes_known(known, 0, 4))
-        dissect_cqe_dw0(tvb, t, off, cmd);
+        mark_reconstructed(&c, dissect_cqe_dw0(tvb, t, off, cmd));
     sqe_add(&c, hf_cqe_dw1, 4, 4);
     sqe_add(&c, hf_cqe_sqhd, 8, 2);
     sqe_add(&c, hf_cqe_sqid, 10, 2);

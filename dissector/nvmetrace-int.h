@@ -71,6 +71,7 @@ typedef struct nvt_dev {
     gboolean msi_64bit;       /* MSI Message Control bit 7, as last read */
     guint8 dstrd;             /* CAP.DSTRD */
     gboolean dstrd_known;
+    gboolean stride_noted;    /* the "stride assumed" note was given */
     gboolean bar0_sizing;     /* all ones written to BAR0, read-back pending */
     gboolean cc_en;           /* CC.EN as last written */
 } nvt_dev;
@@ -104,6 +105,7 @@ typedef struct nvt_pkt {
     guint8 dstrd_known;
     guint8 anomalies;         /* NVT_A_* */
     guint8 msi_64bit;
+    guint8 stride_note;       /* MMIO doorbell: first one decoded with an assumed stride */
 } nvt_pkt;
 
 /* ---- nvmetrace-cmd.c ---- */

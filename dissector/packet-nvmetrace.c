@@ -292,6 +292,8 @@ static void classify_mmio(rec_ctx *c, nvt_pkt *pkt, guint8 bar, guint32 off)
     guint32 tsize = dev->msix_table_size;
     pkt->dstrd = dev->dstrd;
     pkt->dstrd_known = (guint8)dev->dstrd_known;
+    pkt->stride_note = !dev->dstrd_known && !dev->stride_noted && bar == 0 &&
+                       off >= NVME_REG_DBS;
     if (dev->msix_loc_known && tsize && bar == dev->msix_table_bir &&
         off >= dev->msix_table_off && off - dev->msix_table_off < 16 * tsize) {
         pkt->mmio_kind = NVT_MMIO_MSIX_TABLE;
@@ -350,6 +352,8 @@ static void dissect_mmio(rec_ctx *c)
     if (!pkt && c->first) {
         pkt = new_pkt(c->pinfo);
         classify_mmio(c, pkt, bar, off);
+        if (pkt->stride_note)
+            c->dev->stride_noted = TRUE;
         if (bar == 0)
             learn_mmio(c, off, size, value, write);
     }
@@ -376,6 +380,8 @@ static void dissect_mmio(rec_ctx *c)
         proto_item_set_generated(it);
         it = add_gen_uint(c->tree, hf_db_stride, tvb, b + 4, 4, stride);
         if (!pkt->dstrd_known)
+            proto_item_append_text(it, " (assumed: CAP.DSTRD not in the trace yet)");
+        if (pkt->stride_note)
             expert_add_info(c->pinfo, it, &ei_nvt_stride_assumed);
         wmem_strbuf_append_printf(c->info_extra, " [%s%u%s%s]", pkt->db_is_cq ? "CQ" : "SQ",
                                   pkt->db_qid, pkt->db_is_cq ? "HDBL" : "TDBL",
@@ -555,7 +561,7 @@ static void track_submission(rec_ctx *c, nvt_pkt *pkt, guint16 sqid, int sqe, gu
         cmd->prp1 = tvb_get_letoh64(tvb, sqe + 24);
     pkt->cmd = cmd;
     pkt->msix_table_size = dev->msix_table_size;
-    if (!known_bytes(known, 0, 4))
+    if (!known_bytes(known, 0, 1) || !known_bytes(known, 2, 2))
         return; /* no opcode or CID: nothing to match it with */
 
     nvt_cmd *old = (nvt_cmd *)wmem_map_lookup(dev->outstanding, CMDKEY(sqid, cmd->cid));
@@ -738,8 +744,10 @@ static void dissect_dma(rec_ctx *c)
                                "transfer length %u", caplen, avail, len);
     if (n > 0)
         proto_tree_add_item(c->tree, hf_dma_data, tvb, data, n, ENC_NA);
-    if (caplen < len && (c->flags & NVT_F_TRUNCATED) == 0)
-        expert_add_info(c->pinfo, ci, &ei_nvt_truncated);
+    if (caplen < len || (c->flags & NVT_F_TRUNCATED))
+        expert_add_info_format(c->pinfo, ci, &ei_nvt_truncated,
+                               "Only %u of the %u bytes transferred are in the trace", MIN(caplen, len),
+                               len);
     if (!pkt || !pkt->cmd)
         return;
     const char *name = nvt_cmd_name(pkt->cmd->admin, pkt->cmd->opc);
@@ -889,8 +897,6 @@ static gboolean dissect_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     if ((flags & NVT_F_TRUNCATED) && type != NVT_EV_DMA_READ && type != NVT_EV_DMA_WRITE)
         expert_add_info_format(pinfo, fi, &ei_nvt_unknown_flags,
                                "TRUNCATED flag on a record that carries no data");
-    else if (flags & NVT_F_TRUNCATED)
-        expert_add_info(pinfo, fi, &ei_nvt_truncated);
     guint need = body_len(type);
     if (!need) {
         expert_add_info_format(pinfo, ti, &ei_nvt_unknown_type,
@@ -1158,7 +1164,7 @@ void proto_register_nvmetrace(void)
         EI(ei_nvt_value_unknown, "nvt.expert.value_unknown", PI_ASSUMPTION, PI_NOTE,
            "The value of this access is not in the trace"),
         EI(ei_nvt_truncated, "nvt.expert.truncated", PI_UNDECODED, PI_NOTE,
-           "DMA data cut at the capture's snap length"),
+           "DMA data incomplete (cut at the snap length, or not in the source log)"),
         EI(ei_nvt_recovered, "nvt.expert.recovered", PI_COMMENTS_GROUP, PI_NOTE,
            "Recovered from the crash ring"),
         EI(ei_nvt_error_status, "nvt.expert.error_status", PI_RESPONSE_CODE, PI_WARN,
@@ -1183,7 +1189,8 @@ void proto_register_nvmetrace(void)
         EI(ei_nvt_annotation, "nvt.expert.annotation", PI_COMMENTS_GROUP, PI_COMMENT,
            "Annotation"),
         EI(ei_nvt_stride_assumed, "nvt.expert.stride_assumed", PI_ASSUMPTION, PI_NOTE,
-           "CAP.DSTRD not seen yet in this trace: doorbell stride 4 assumed"),
+           "CAP.DSTRD not in the trace yet: doorbell stride 4 assumed (noted on the first "
+           "such doorbell of a device)"),
     };
     proto_nvt = proto_register_protocol("nvmetrace NVMe device trace", "nvmetrace", "nvt");
     proto_register_field_array(proto_nvt, hf, array_length(hf));
