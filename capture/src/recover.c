@@ -197,21 +197,8 @@ static int ring_check_header(struct ring_file *rf, nvt_error *err)
              "device count %u exceeds %d", rf->ndev, NVT_RING_MAX_DEVICES);
         return -1;
     }
-    for (uint32_t i = 0; i < rf->ndev; i++) {
-        const struct nvt_ring_device *d = &h->devices[i];
-        nvt_device *o = &rf->devices[i];
-        memset(o, 0, sizeof *o);
-        /* Bounded copies: the file's strings need not be terminated. */
-        memcpy(o->bdf, d->bdf, sizeof o->bdf - 1);
-        o->vendor_id = d->vendor_id;
-        o->device_id = d->device_id;
-        o->subsys_vendor_id = d->subsys_vendor_id;
-        o->subsys_id = d->subsys_id;
-        o->class_code = d->class_code;
-        o->revision = d->revision;
-        memcpy(o->model, d->model, sizeof o->model - 1);
-        memcpy(o->emulator, d->emulator, sizeof o->emulator - 1);
-    }
+    for (uint32_t i = 0; i < rf->ndev; i++)
+        nvt_ring_device_get(&h->devices[i], &rf->devices[i]);
     /* The process cannot be rewriting the clock any more; an odd seqlock means it died in the
      * middle of an update, and the segment may mix two updates: still the best we have. */
     rf->clock = h->clock;

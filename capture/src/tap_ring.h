@@ -31,6 +31,9 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "nvmetrace/format.h"
 
 #define NVT_RING_MAGIC "NVTRING\x01"
 #define NVT_RING_VERSION 1
@@ -134,6 +137,22 @@ static inline uint64_t nvt_ring_data_offset(uint32_t ring_count)
 static inline uint64_t nvt_ring_file_size(uint32_t ring_count, uint32_t ring_size)
 {
     return nvt_ring_data_offset(ring_count) + (uint64_t)ring_count * ring_size;
+}
+
+/* The trace's view of a registered device. Bounded copies: in a ring file read back after a
+ * crash the strings need not be terminated. */
+static inline void nvt_ring_device_get(const struct nvt_ring_device *rd, nvt_device *dev)
+{
+    memset(dev, 0, sizeof *dev);
+    memcpy(dev->bdf, rd->bdf, sizeof dev->bdf - 1);
+    dev->vendor_id = rd->vendor_id;
+    dev->device_id = rd->device_id;
+    dev->subsys_vendor_id = rd->subsys_vendor_id;
+    dev->subsys_id = rd->subsys_id;
+    dev->class_code = rd->class_code;
+    dev->revision = rd->revision;
+    memcpy(dev->model, rd->model, sizeof dev->model - 1);
+    memcpy(dev->emulator, rd->emulator, sizeof dev->emulator - 1);
 }
 
 /* Converts ticks to ns since the epoch with a clock segment. */

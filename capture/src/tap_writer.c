@@ -52,18 +52,8 @@ static int write_devices(struct nvt_tap *t)
     uint32_t n = atomic_load_explicit(&t->hdr->device_count, memory_order_acquire);
     nvt_error err;
     while (t->devices_written < n) {
-        const struct nvt_ring_device *rd = &t->hdr->devices[t->devices_written];
         nvt_device dev;
-        memset(&dev, 0, sizeof dev);
-        memcpy(dev.bdf, rd->bdf, sizeof dev.bdf);
-        dev.vendor_id = rd->vendor_id;
-        dev.device_id = rd->device_id;
-        dev.subsys_vendor_id = rd->subsys_vendor_id;
-        dev.subsys_id = rd->subsys_id;
-        dev.class_code = rd->class_code;
-        dev.revision = rd->revision;
-        memcpy(dev.model, rd->model, sizeof dev.model);
-        memcpy(dev.emulator, rd->emulator, sizeof dev.emulator);
+        nvt_ring_device_get(&t->hdr->devices[t->devices_written], &dev);
         if (nvt_writer_add_device(t->w, &dev, &err) < 0) {
             tap_fail(t, "%s", err.msg);
             return -1;
