@@ -51,6 +51,7 @@ struct crash_cfg {
     int two_threads;     /* a second thread records its own sequence at the same time */
     uint32_t ring_size;
     int hold;            /* after K, stop recording and wait (capture alive) */
+    const char *ring;    /* ring_path, or NULL for <trace>.ring */
 };
 
 static nvt_tap_dev *child_dev;
@@ -70,7 +71,7 @@ static void child_record(const struct crash_cfg *cfg, const char *path, int wfd)
     char errbuf[NVT_TAP_ERRBUF_SIZE];
     /* Lossless mode: the sequence must have no gaps for the check to mean anything. */
     nvt_tap_opts o = {.ring_size = cfg->ring_size, .full_policy = NVT_TAP_FULL_WAIT,
-                      .emulator = "test_crash"};
+                      .emulator = "test_crash", .ring_path = cfg->ring};
     nvt_tap *tap = nvt_tap_open(path, &o, errbuf);
     if (!tap) {
         fprintf(stderr, "child: %s\n", errbuf);
@@ -217,7 +218,7 @@ static void test_sigkill(const struct crash_cfg *cfg)
 /* recover must refuse while the capture lives, and work once it is dead. */
 static void test_live_capture(void)
 {
-    struct crash_cfg cfg = {"live.pcapng", 1000, 0, 64 * 1024, 1};
+    struct crash_cfg cfg = {"live.pcapng", 1000, 0, 64 * 1024, 1, NULL};
     const char *path = scratch_path(dir, cfg.name, 0);
     pid_t pid = start_child(&cfg, path);
     CHECK(pid > 0);
@@ -230,6 +231,41 @@ static void test_live_capture(void)
     CHECK(kill_child(pid));
     CHECK_EQ_U64(run_tool(out, sizeof out, args), 0);
     check_recovered(&cfg, path, out);
+}
+
+/* A ring kept elsewhere (ring_path), recovered to another file with the ring kept: the trace
+ * is left as it was; then recovered in place. */
+static void test_ring_elsewhere(void)
+{
+    const char *ring = scratch_path(dir, "elsewhere.ring", 2);
+    struct crash_cfg cfg = {"elsewhere.pcapng.zst", 20000, 1, 64 * 1024, 0, ring};
+    const char *path = scratch_path(dir, cfg.name, 0);
+    const char *out_path = scratch_path(dir, "elsewhere-out.pcapng.zst", 3);
+    const char *copy = scratch_path(dir, "elsewhere-copy.pcapng.zst", 4);
+    pid_t pid = start_child(&cfg, path);
+    CHECK(pid > 0);
+    if (pid <= 0)
+        return;
+    CHECK(kill_child(pid));
+    CHECK(file_copy(path, copy) == 0);
+    char out[8192], args[4400];
+    snprintf(args, sizeof args, "recover '%s'", path);
+    CHECK_EQ_U64(run_tool(out, sizeof out, args), 1); /* not at <trace>.ring */
+    CHECK(strstr(out, "no crash ring") != NULL);
+    snprintf(args, sizeof args, "recover -o '%s' --keep-ring --ring '%s' '%s'", out_path, ring,
+             path);
+    CHECK_EQ_U64(run_tool(out, sizeof out, args), 0);
+    CHECK(files_equal(path, copy));
+    CHECK(file_exists(ring));
+    check_recovered(&cfg, out_path, out);
+    snprintf(args, sizeof args, "recover --ring '%s' '%s'", ring, path);
+    CHECK_EQ_U64(run_tool(out, sizeof out, args), 0);
+    CHECK(!file_exists(ring));
+    check_recovered(&cfg, path, out);
+    CHECK(files_equal(path, out_path)); /* the same recovery, byte for byte */
+    /* Usage errors: exit 2. */
+    CHECK_EQ_U64(run_tool(out, sizeof out, "recover"), 2);
+    CHECK_EQ_U64(run_tool(out, sizeof out, "recover --bogus x"), 2);
 }
 
 /* ---- damaged ring files ---- */
@@ -282,7 +318,7 @@ static void expect_refused(const char *what, const char *needle, const char *off
 
 static void test_damaged_ring(void)
 {
-    struct crash_cfg cfg = {"damaged.pcapng", 50000, 0, 64 * 1024, 1};
+    struct crash_cfg cfg = {"damaged.pcapng", 50000, 0, 64 * 1024, 1, NULL};
     corrupt_trace = scratch_path(dir, cfg.name, 1);
     static char ring[1100];
     snprintf(ring, sizeof ring, "%s.ring", corrupt_trace);
@@ -404,15 +440,16 @@ int main(int argc, char **argv)
     setenv("UBSAN_OPTIONS", "exitcode=98:print_stacktrace=1", 1);
     dir = scratch_dir("crash");
     static const struct crash_cfg cases[] = {
-        {"plain.pcapng", 200000, 0, 256 * 1024, 0},
-        {"zstd.pcapng.zst", 300000, 1, 256 * 1024, 0},
-        {"early.pcapng", 0, 1, 64 * 1024, 0},
-        {"early.pcapng.zst", 5, 0, 64 * 1024, 0},
-        {"big-ring.pcapng.zst", 1000000, 1, 4 * 1024 * 1024, 0},
+        {"plain.pcapng", 200000, 0, 256 * 1024, 0, NULL},
+        {"zstd.pcapng.zst", 300000, 1, 256 * 1024, 0, NULL},
+        {"early.pcapng", 0, 1, 64 * 1024, 0, NULL},
+        {"early.pcapng.zst", 5, 0, 64 * 1024, 0, NULL},
+        {"big-ring.pcapng.zst", 1000000, 1, 4 * 1024 * 1024, 0, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         test_sigkill(&cases[i]);
     test_live_capture();
+    test_ring_elsewhere();
     test_damaged_ring();
     scratch_remove(dir);
     free(dir);
