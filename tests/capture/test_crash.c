@@ -131,6 +131,18 @@ static int kill_child(pid_t pid)
     return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
 }
 
+/* Records with a child and SIGKILLs it after event K. Returns 0, or -1 (counted as a failed
+ * check) if the child could not get that far. */
+static int crash_capture(const struct crash_cfg *cfg, const char *path)
+{
+    pid_t pid = start_child(cfg, path);
+    CHECK(pid > 0);
+    if (pid <= 0)
+        return -1;
+    CHECK(kill_child(pid));
+    return 0;
+}
+
 /* Checks a recovered trace: qid 1 counts 0..n-1 with n > K, qid 2 likewise from 0, the
  * annotations in order, seq = position, RECOVERED exactly after recover's annotation. */
 static void check_recovered(const struct crash_cfg *cfg, const char *path, const char *tool_out)
@@ -195,11 +207,8 @@ static void test_sigkill(const struct crash_cfg *cfg)
     const char *path = scratch_path(dir, cfg->name, 0);
     char ring[1100];
     snprintf(ring, sizeof ring, "%s.ring", path);
-    pid_t pid = start_child(cfg, path);
-    CHECK(pid > 0);
-    if (pid <= 0)
+    if (crash_capture(cfg, path) < 0)
         return;
-    CHECK(kill_child(pid));
     CHECK(file_exists(ring));
     char out[8192], args[2400];
     snprintf(args, sizeof args, "recover '%s'", path);
@@ -242,11 +251,8 @@ static void test_ring_elsewhere(void)
     const char *path = scratch_path(dir, cfg.name, 0);
     const char *out_path = scratch_path(dir, "elsewhere-out.pcapng.zst", 3);
     const char *copy = scratch_path(dir, "elsewhere-copy.pcapng.zst", 4);
-    pid_t pid = start_child(&cfg, path);
-    CHECK(pid > 0);
-    if (pid <= 0)
+    if (crash_capture(&cfg, path) < 0)
         return;
-    CHECK(kill_child(pid));
     CHECK(file_copy(path, copy) == 0);
     char out[8192], args[4400];
     snprintf(args, sizeof args, "recover '%s'", path);
@@ -325,11 +331,8 @@ static void test_damaged_ring(void)
     corrupt_ring = ring;
     snprintf(trace_orig, sizeof trace_orig, "%s.orig", corrupt_trace);
     snprintf(ring_orig, sizeof ring_orig, "%s.orig", ring);
-    pid_t pid = start_child(&cfg, corrupt_trace);
-    CHECK(pid > 0);
-    if (pid <= 0)
+    if (crash_capture(&cfg, corrupt_trace) < 0)
         return;
-    CHECK(kill_child(pid));
     CHECK(file_copy(corrupt_trace, trace_orig) == 0);
     CHECK(file_copy(ring, ring_orig) == 0);
     struct nvt_ring_header h;
