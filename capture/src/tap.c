@@ -126,7 +126,8 @@ static int ring_file_create(struct nvt_tap *t, const struct tap_config *c, char 
             set_err(errbuf, "%s: a crash ring from an earlier capture exists; run 'nvmetrace "
                     "recover %s' (or delete it) first", t->ring_path, t->path);
         else
-            set_err(errbuf, "%s: %s", t->ring_path, strerror(errno));
+            set_err(errbuf, "%s: cannot create the crash ring: %s", t->ring_path,
+                    strerror(errno));
         return -1;
     }
     /* Held until close (or death): recovery refuses a ring whose capture is still alive. */
