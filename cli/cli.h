@@ -23,6 +23,7 @@ extern const struct nvt_command cmd_recover;
 extern const struct nvt_command cmd_import;
 extern const struct nvt_command cmd_capture;
 
+extern const struct nvt_command cmd_replay;
 /* Helpers shared by subcommands (cli/util.c). */
 /* Prints cmd's help to stdout. */
 void cli_print_help(const struct nvt_command *cmd);

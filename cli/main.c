@@ -12,6 +12,7 @@ static const struct nvt_command *const commands[] = {
     &cmd_recover,
     &cmd_import,
     &cmd_capture,
+    &cmd_replay,
     /* helpers add their subcommands here, one line each */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -1,0 +1,31 @@
+/* Helpers shared by the replay, minimize and export subcommands (defined in cmd_replay.c). */
+#ifndef NVMETRACE_CMD_REPLAY_H
+#define NVMETRACE_CMD_REPLAY_H
+
+#include <stdio.h>
+
+#include "nvmetrace/replay.h"
+
+/* The target options every replaying command takes. */
+struct cli_target {
+    const char *qemu, *args, *add, *module_dir;
+    int replace, accel, snapshot_disks;
+    unsigned timeout_ms, settle_ms;
+    char **words;
+};
+
+/* 1: argv[*i] was a target option (its value consumed); 0: not one; -1: usage error printed. */
+int cli_target_option(const char *cmdname, int argc, char **argv, int *i, struct cli_target *t);
+/* Fills o's target fields; -1 on a usage error (printed). */
+int cli_target_apply(const char *cmdname, struct cli_target *t, nvt_replay_opts *o);
+void cli_target_free(struct cli_target *t);
+/* The accel-qtest module folder: given, $NVT_QEMU_MODULE_DIR, or the newest one in the cache
+ * scripts/qemu/build-qemu.sh fills; NULL if none. */
+const char *cli_module_dir(const char *given);
+/* Splits a string of arguments (quotes honoured) into a NULL-terminated array. */
+int cli_split_args(const char *s, char ***out);
+void cli_json_str(FILE *f, const char *s);
+void cli_print_crash_text(FILE *f, const nvt_replay_result *r);
+void cli_print_crash_json(FILE *f, const nvt_replay_result *r);
+
+#endif

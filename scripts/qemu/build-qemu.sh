@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Builds the QEMU pieces `nvmetrace replay` uses, from the Debian source of the installed
+# qemu-system-x86 package, into a cache outside the repository, and prints the result's path.
+# A second call with the same inputs prints the cached path at once.
+#
+# usage: build-qemu.sh [--check] qtest-module
+#        build-qemu.sh [--check] crash NAME
+#
+#   qtest-module  the accel-qtest module Debian deletes from its package (debian/rules removes
+#                 accel-qtest-*.so), built with the installed binary's version string so the
+#                 module stamp matches. Prints the folder to put in QEMU_MODULE_DIR; with it,
+#                 the installed qemu-system-x86_64 accepts -machine accel=qtest and replay runs
+#                 on virtual time. About 2 minutes on 2 cores.
+#   crash NAME    a whole minimal qemu-system-x86_64 (x86_64-softmmu, default devices, no
+#                 optional features, qtest built in) with samples/crash/NAME/*.patch applied
+#                 on top of Debian's patches: a QEMU with a public NVMe fix reverted. Prints the
+#                 binary's path. About 7 minutes on 2 cores.
+#   --check       print the cached path and exit 0 if it exists; exit 3 without building if
+#                 not (tests use this to skip cleanly).
+#
+# Environment: NVT_QEMU_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/nvmetrace/qemu),
+# NVT_QEMU_JOBS (default 2), QEMU (the installed binary, default qemu-system-x86_64).
+# Build dependencies (libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev)
+# are installed with apt-get when missing (needs root or sudo). The source comes from a private
+# apt configuration with deb-src lines: the system's sources.list is not touched.
+# Builds run under `nice -n 10`. Exit status: 0 built or cached, 1 failure, 2 usage, 3 --check
+# found nothing.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${NVT_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nvmetrace/qemu}
+jobs=${NVT_QEMU_JOBS:-2}
+qemu=${QEMU:-qemu-system-x86_64}
+
+die() { echo "build-qemu: $*" >&2; exit 1; }
+usage() { sed -n '2,26p' "$0" >&2; exit 2; }
+log() { echo "build-qemu: $*" >&2; }
+
+check=0
+if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+what=${1:-}
+name=""
+case $what in
+  qtest-module) [ $# -eq 1 ] || usage ;;
+  crash)
+    [ $# -eq 2 ] || usage
+    name=$2
+    case $name in *[!A-Za-z0-9_.-]*|.*) die "bad crash name '$name'" ;; esac
+    [ -d "$repo/samples/crash/$name" ] || die "no samples/crash/$name"
+    ls "$repo/samples/crash/$name"/*.patch >/dev/null 2>&1 || die "no patch in samples/crash/$name" ;;
+  -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+  *) usage ;;
+esac
+
+# The installed package decides the source version and the version string the module stamp
+# is computed from ("7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)" -> "Debian 1:7.2+...+b3").
+srcver=$(dpkg-query -W -f '${source:Version}' qemu-system-x86 2>/dev/null) ||
+  die "qemu-system-x86 is not installed (apt-get install qemu-system-x86)"
+banner=$("$qemu" --version 2>/dev/null | head -n1) || die "cannot run $qemu --version"
+pkgversion=$(sed -n 's/^QEMU emulator version [^ ]* (\(.*\))$/\1/p' <<<"$banner")
+[ -n "$pkgversion" ] || die "cannot find the package version in '$banner'"
+upstream=${srcver#*:}
+upstream=${upstream%-*}
+
+# Cache key: source version + this script + the patches, so a changed recipe rebuilds.
+key_input=$(cat "$0"; echo "$srcver $pkgversion")
+if [ -n "$name" ]; then key_input+=$(cat "$repo/samples/crash/$name"/*.patch); fi
+key=$(sha256sum <<<"$key_input" | cut -c1-12)
+if [ "$what" = qtest-module ]; then
+  out=$cache/qtest-module-$key
+  product=$out/accel-qtest-x86_64.so
+  result=$out
+else
+  out=$cache/crash-$name-$key
+  product=$out/qemu-system-x86_64
+  result=$product
+fi
+if [ -s "$product" ]; then echo "$result"; exit 0; fi
+[ $check -eq 1 ] && exit 3
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+deps=(libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev pkg-config
+      python3 dpkg-dev xz-utils)
+missing=()
+for p in "${deps[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
+fi
+
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9 # two builds at once would fight over 2 cores and the source tree
+
+# ---- source: apt-get source through a private configuration ----
+srcdir=$cache/src-$srcver
+if [ ! -f "$srcdir/.complete" ]; then
+  rm -rf "$srcdir"
+  mkdir -p "$srcdir/apt/lists/partial" "$srcdir/apt/cache/archives/partial"
+  cat >"$srcdir/apt/sources.list" <<EOF
+deb-src http://deb.debian.org/debian bookworm main
+deb-src http://deb.debian.org/debian bookworm-updates main
+deb-src http://deb.debian.org/debian-security bookworm-security main
+EOF
+  aptopts=(-o "Dir::Etc::SourceList=$srcdir/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+           -o "Dir::State::Lists=$srcdir/apt/lists" -o "Dir::Cache=$srcdir/apt/cache"
+           -o "APT::Sandbox::User=root")
+  log "fetching the source of qemu $srcver"
+  timeout 600 apt-get "${aptopts[@]}" -qq update >&2 || die "apt-get update (deb-src) failed"
+  (cd "$srcdir" && timeout 1200 apt-get "${aptopts[@]}" -qq source "qemu=$srcver" >&2) || {
+    # The archive keeps only the current version; older ones live on snapshot.debian.org.
+    log "qemu $srcver not in the archive; trying snapshot.debian.org"
+    (cd "$srcdir" && timeout 1200 python3 - "$srcver" <<'PY' >&2) ||
+import json, sys, urllib.request
+ver = sys.argv[1]
+base = "https://snapshot.debian.org"
+with urllib.request.urlopen(f"{base}/mr/package/qemu/{ver}/srcfiles?fileinfo=1", timeout=60) as r:
+    info = json.load(r)
+for h, entries in info["fileinfo"].items():
+    name = entries[0]["name"]
+    print("snapshot:", name)
+    urllib.request.urlretrieve(f"{base}/file/{h}", name)
+PY
+      die "cannot fetch qemu $srcver source (need deb.debian.org or snapshot.debian.org)"
+    (cd "$srcdir" && dpkg-source -x qemu_*.dsc >&2) || die "dpkg-source -x failed"
+  }
+  tree=$(find "$srcdir" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*' | head -n1)
+  [ -n "$tree" ] && [ -f "$tree/VERSION" ] || die "no unpacked source tree in $srcdir"
+  mv "$tree" "$srcdir/tree"
+  rm -rf "$srcdir/apt" "$srcdir"/*.tar.* "$srcdir"/*.dsc
+  touch "$srcdir/.complete"
+fi
+log "source: qemu $srcver ($(cat "$srcdir/tree/VERSION")), version string '$pkgversion'"
+
+work=$cache/work-$what${name:+-$name}
+rm -rf "$work"
+mkdir -p "$work"
+cp -a "$srcdir/tree" "$work/src"
+if [ -n "$name" ]; then
+  for p in "$repo/samples/crash/$name"/*.patch; do
+    log "applying $(basename "$p")"
+    patch -d "$work/src" -p1 --no-backup-if-mismatch <"$p" >&2 || die "patch $p does not apply"
+  done
+fi
+
+# Debian's own paths (debian/rules common_configure_opts) so the module's CONFIG_QEMU_MODDIR and
+# the firmware path agree with the installed package.
+common=(--prefix=/usr --sysconfdir=/etc --libdir=/usr/lib/x86_64-linux-gnu
+        --libexecdir=/usr/lib/qemu --localstatedir=/var
+        --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+        --target-list=x86_64-softmmu --without-default-features --enable-fdt=system
+        --disable-docs --disable-werror)
+if [ "$what" = qtest-module ]; then
+  conf=("${common[@]}" --enable-modules --with-pkgversion="$pkgversion" --enable-tcg --enable-kvm)
+  targets=(accel-qtest-x86_64.so)
+else
+  conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace crash build $name")
+  targets=(qemu-system-x86_64)
+fi
+
+start=$(date +%s)
+mkdir -p "$work/build"
+log "configure: ${conf[*]}"
+(cd "$work/build" && nice -n 10 ../src/configure "${conf[@]}" >configure.log 2>&1) ||
+  { tail -n 30 "$work/build/configure.log" >&2; die "configure failed (log: $work/build/configure.log)"; }
+log "ninja -j$jobs ${targets[*]}"
+(cd "$work/build" && nice -n 10 ninja -j"$jobs" "${targets[@]}" >ninja.log 2>&1) ||
+  { tail -n 30 "$work/build/ninja.log" >&2; die "build failed (log: $work/build/ninja.log)"; }
+
+rm -rf "$out"
+mkdir -p "$out.tmp"
+if [ "$what" = qtest-module ]; then
+  cp "$work/build/accel-qtest-x86_64.so" "$out.tmp/"
+  # Proof the stamp matches: the installed binary must accept the accelerator.
+  QEMU_MODULE_DIR=$out.tmp timeout 30 "$qemu" -machine q35,accel=qtest -qtest null -nodefaults \
+    -display none -S </dev/null >/dev/null 2>"$work/check.log" &
+  pid=$!
+  sleep 2
+  if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid" || true
+    cat "$work/check.log" >&2
+    die "the installed $qemu refuses the rebuilt module"
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+else
+  cp "$work/build/qemu-system-x86_64" "$out.tmp/"
+fi
+echo "qemu $srcver '$pkgversion' ${name:+crash $name }built $(date -u +%FT%TZ) in $(( $(date +%s) - start )) s" \
+  >"$out.tmp/BUILDINFO"
+mv "$out.tmp" "$out"
+rm -rf "$work"
+log "done in $(( $(date +%s) - start )) s: $result"
+echo "$result"
