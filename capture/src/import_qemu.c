@@ -428,40 +428,40 @@ static int annotatef(nvt_qemu_importer *imp, int dev, unsigned level, nvt_error 
 
 /* ------------------------------------------------------------------ queues ---- */
 
-static struct qsq *get_sq(nvt_qemu_importer *imp, uint64_t qid)
+/* Makes *arr (of *n elements of elem bytes) hold index qid, zero-filling what it adds.
+ * Returns 0, or -1 for a queue id past the NVMe maximum or when out of memory. */
+static int grow_table(void **arr, size_t *n, size_t elem, uint64_t qid)
 {
     if (qid > MAX_QID)
-        return NULL;
-    if (qid >= imp->nsqs) {
-        size_t n = imp->nsqs ? imp->nsqs : 8;
-        while (n <= qid)
-            n *= 2;
-        struct qsq *s = realloc(imp->sqs, n * sizeof *s);
-        if (!s)
-            return NULL;
-        memset(s + imp->nsqs, 0, (n - imp->nsqs) * sizeof *s);
-        imp->sqs = s;
-        imp->nsqs = n;
-    }
-    return &imp->sqs[qid];
+        return -1;
+    if (qid < *n)
+        return 0;
+    size_t cap = *n ? *n : 8;
+    while (cap <= qid)
+        cap *= 2;
+    uint8_t *a = realloc(*arr, cap * elem);
+    if (!a)
+        return -1;
+    memset(a + *n * elem, 0, (cap - *n) * elem);
+    *arr = a;
+    *n = cap;
+    return 0;
+}
+
+static struct qsq *get_sq(nvt_qemu_importer *imp, uint64_t qid)
+{
+    void *a = imp->sqs;
+    int rc = grow_table(&a, &imp->nsqs, sizeof *imp->sqs, qid);
+    imp->sqs = a;
+    return rc < 0 ? NULL : &imp->sqs[qid];
 }
 
 static struct qcq *get_cq(nvt_qemu_importer *imp, uint64_t qid)
 {
-    if (qid > MAX_QID)
-        return NULL;
-    if (qid >= imp->ncqs) {
-        size_t n = imp->ncqs ? imp->ncqs : 8;
-        while (n <= qid)
-            n *= 2;
-        struct qcq *c = realloc(imp->cqs, n * sizeof *c);
-        if (!c)
-            return NULL;
-        memset(c + imp->ncqs, 0, (n - imp->ncqs) * sizeof *c);
-        imp->cqs = c;
-        imp->ncqs = n;
-    }
-    return &imp->cqs[qid];
+    void *a = imp->cqs;
+    int rc = grow_table(&a, &imp->ncqs, sizeof *imp->cqs, qid);
+    imp->cqs = a;
+    return rc < 0 ? NULL : &imp->cqs[qid];
 }
 
 static void drop_sq(struct qsq *sq)

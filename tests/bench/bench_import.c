@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zstd.h>
 
 #include "nvmetrace/format.h"
+#include "import_util.h" /* load_zst */
 #include "nvmetrace/import.h"
 
 #ifndef NVT_BENCH_LOG
@@ -32,37 +32,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *load(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *z = malloc((size_t)n);
-    if (fread(z, 1, (size_t)n, f) != (size_t)n) {
-        perror(path);
-        exit(1);
-    }
-    fclose(f);
-    unsigned long long size = ZSTD_getFrameContentSize(z, (size_t)n);
-    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
-        fprintf(stderr, "%s: not a zstd frame with a known size\n", path);
-        exit(1);
-    }
-    char *out = malloc(size);
-    if (ZSTD_isError(ZSTD_decompress(out, size, z, (size_t)n))) {
-        fprintf(stderr, "%s: corrupt\n", path);
-        exit(1);
-    }
-    free(z);
-    *len = (size_t)size;
-    return out;
 }
 
 static uint64_t counted;
@@ -143,7 +112,7 @@ int main(int argc, char **argv)
         }
     }
     size_t one_len;
-    char *one = load(logpath, &one_len);
+    char *one = load_zst(logpath, &one_len);
     uint64_t one_lines = 0;
     for (size_t i = 0; i < one_len; i++)
         one_lines += one[i] == '\n';

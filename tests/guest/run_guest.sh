@@ -42,6 +42,21 @@ timeout -s KILL 300 "$nvt" capture -q -o "$trace" --log "$log" -- "${qemu[@]}" \
   </dev/null >"$console" 2>&1 &
 cap=$!
 
+child_of() { # child_of PID: the first child process of PID (from /proc: no procps needed)
+  local st rest
+  [ -n "$1" ] || return 0
+  for st in /proc/[0-9]*/stat; do
+    rest=$(cat "$st" 2>/dev/null) || continue
+    rest=${rest##*) }            # after "pid (comm) ": state ppid ...
+    set -- "$1" $rest
+    if [ "$3" = "$1" ]; then
+      st=${st#/proc/}
+      echo "${st%/stat}"
+      return 0
+    fi
+  done
+}
+
 wait_console() { # wait_console TEXT SECONDS
   local i
   for ((i = 0; i < $2 * 10; i++)); do
@@ -61,8 +76,8 @@ case $config in
       exit 1
     fi
     # $cap is timeout(1); nvmetrace is its child and QEMU nvmetrace's.
-    npid=$(ps -o pid= --ppid "$cap" | tr -d ' ' | head -n1)
-    qpid=$(ps -o pid= --ppid "$npid" | tr -d ' ' | head -n1)
+    npid=$(child_of "$cap")
+    qpid=$(child_of "$npid")
     if [ -z "$npid" ] || [ -z "$qpid" ]; then
       echo "run_guest: no nvmetrace/QEMU process under $cap" >&2
       exit 1
