@@ -57,6 +57,7 @@ typedef struct nvt_cap {
 
 /* What a traced PCI function looked like so far (first pass). */
 typedef struct nvt_dev {
+    const char *bdf;         /* the IDB's if_name (file scope), NULL until looked up */
     wmem_map_t *outstanding; /* (sqid << 16 | cid) -> nvt_cmd */
     wmem_map_t *by_prp1;     /* guint64 prp1 -> nvt_cmd, commands whose data we decode */
     wmem_map_t *queues;      /* (is_cq << 16 | qid) -> entries */

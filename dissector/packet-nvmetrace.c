@@ -814,23 +814,24 @@ static void dissect_capture_stats(rec_ctx *c)
 
 /* ---- the record ---- */
 
-/* Info column: the `nvmetrace dump` line for the record, plus what the analysis found. */
+/* Info column: the `nvmetrace dump` line for the record, plus what the analysis found.
+ * Built in one buffer and set once: column calls cost more than the formatting. */
 static void set_info(tvbuff_t *tvb, packet_info *pinfo, guint8 type, wmem_strbuf_t *extra)
 {
     guint len = tvb_captured_length(tvb);
     const guint8 *raw = tvb_get_ptr(tvb, 0, (gint)len);
     nvt_event ev;
     char msg[160];
-    char line[512];
-    if (nvt_record_decode(raw, len, &ev, msg, sizeof msg) == NVT_OK) {
-        nvt_event_describe(&ev, line, sizeof line);
-        col_add_str(pinfo->cinfo, COL_INFO, line);
-    } else {
-        col_add_fstr(pinfo->cinfo, COL_INFO, "%s [%s]",
-                     val_to_str_const(type, event_type_vals, "Unknown record"), msg);
-    }
-    if (wmem_strbuf_get_len(extra))
-        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(extra));
+    char line[640];
+    gsize n;
+    if (nvt_record_decode(raw, len, &ev, msg, sizeof msg) == NVT_OK)
+        n = nvt_event_describe(&ev, line, 512);
+    else
+        n = (gsize)g_snprintf(line, 512, "%s [%s]",
+                              val_to_str_const(type, event_type_vals, "Unknown record"), msg);
+    n = MIN(n, 511);
+    g_strlcpy(line + n, wmem_strbuf_get_str(extra), sizeof line - n);
+    col_add_str(pinfo->cinfo, COL_INFO, line);
 }
 
 static guint32 frame_interface(const packet_info *pinfo)
@@ -925,24 +926,27 @@ static gboolean dissect_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
 static int dissect_nvt(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "nvmetrace");
-    col_clear(pinfo->cinfo, COL_INFO);
     proto_item *top = proto_tree_add_item(tree, proto_nvt, tvb, 0, -1, ENC_NA);
     proto_tree *t = proto_item_add_subtree(top, ett_nvt);
 
     guint32 ifid = frame_interface(pinfo);
-    const char *bdf = pinfo->epan ? epan_get_interface_name(pinfo->epan, ifid) : NULL;
+    nvt_dev *dev = get_dev(ifid);
+    if (!dev->bdf && pinfo->epan) { /* the IDB's if_name; looked up once per device */
+        const char *name = epan_get_interface_name(pinfo->epan, ifid);
+        dev->bdf = wmem_strdup(wmem_file_scope(), name ? name : "");
+    }
     proto_item *it = proto_tree_add_uint(t, hf_device, tvb, 0, 0, ifid);
     proto_item_set_generated(it);
-    if (bdf) {
-        it = proto_tree_add_string(t, hf_bdf, tvb, 0, 0, bdf);
+    if (dev->bdf && *dev->bdf) {
+        it = proto_tree_add_string(t, hf_bdf, tvb, 0, 0, dev->bdf);
         proto_item_set_generated(it);
-        col_add_str(pinfo->cinfo, COL_DEF_SRC, bdf);
-        proto_item_append_text(top, ", %s", bdf);
+        col_set_str(pinfo->cinfo, COL_DEF_SRC, dev->bdf); /* file scope: outlives the row */
+        proto_item_append_text(top, ", %s", dev->bdf);
     }
     if (!dissect_header(tvb, pinfo, t, top))
         return tvb_captured_length(tvb);
 
-    rec_ctx c = {tvb, pinfo, NULL, top, get_dev(ifid), !PINFO_FD_VISITED(pinfo),
+    rec_ctx c = {tvb, pinfo, NULL, top, dev, !PINFO_FD_VISITED(pinfo),
                  tvb_get_letohs(tvb, 2), tvb_get_guint8(tvb, 1), NVT_HDR_LEN,
                  wmem_strbuf_new(pinfo->pool, "")};
     const char *tname = val_to_str_const(c.type, event_type_vals, "Record");
