@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -247,8 +248,13 @@ int nvt_qemu_capture(const nvt_qemu_capture_opts *opts, char *const qemu_argv[],
         argv[nargs + i] = (char *)nvt_qemu_trace_args[i];
     argv[nargs + NTRACE_ARGS] = L.fifo;
 
+    pid_t parent = getpid();
     pid_t child = fork();
     if (child == 0) {
+        /* A QEMU whose capture died would run on untraced: it gets SIGTERM then. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(127);
         /* The child gets default signal handling back; the error pipe reports exec failure. */
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
