@@ -15,14 +15,22 @@ static void on_signal(int sig)
     pending_signal = sig;
 }
 
+struct rate {
+    uint64_t records;
+    double seconds;
+};
+
 static void progress(void *ctx, const nvt_qemu_import_stats *st, double seconds)
 {
-    (void)ctx;
+    struct rate *last = ctx;
+    double dt = seconds - last->seconds;
+    double now = dt > 0 ? (double)(st->records - last->records) / dt : 0.0;
+    last->records = st->records;
+    last->seconds = seconds;
     /* One line rewritten in place; QEMU's console may share the terminal, hence \r and the
      * trailing clear-to-end-of-line. */
     fprintf(stderr, "\rnvmetrace capture: %llu events, %.0f events/s, %.0f s\033[K",
-            (unsigned long long)st->records, seconds > 0 ? (double)st->records / seconds : 0.0,
-            seconds);
+            (unsigned long long)st->records, now, seconds);
 }
 
 static int run(int argc, char **argv)
@@ -62,8 +70,11 @@ static int run(int argc, char **argv)
         return cli_usage_error("capture", "need -o OUTPUT");
     if (i >= argc)
         return cli_usage_error("capture", "need a QEMU command after --");
-    if (!quiet && isatty(STDERR_FILENO))
+    struct rate last = {0, 0.0};
+    if (!quiet && isatty(STDERR_FILENO)) {
         o.progress = progress;
+        o.progress_ctx = &last;
+    }
     o.pending_signal = &pending_signal;
 
     /* No SA_RESTART: the capture loop's poll() must wake up to forward the signal. */
