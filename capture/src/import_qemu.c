@@ -106,7 +106,7 @@ struct nvt_qemu_importer {
     /* line assembly */
     char *part;
     size_t part_len, part_cap;
-    int part_too_long;
+    uint64_t part_total;      /* bytes of the partial line so far, kept or not */
     uint64_t line_no, line_offset, next_offset;
 
     /* the line being handled */
@@ -1319,13 +1319,44 @@ nvt_qemu_importer *nvt_qemu_import_new(const nvt_qemu_import_opts *opts,
     return imp;
 }
 
-static int feed_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt_error *err)
+/* One whole line of total bytes, of which text holds the first len (all of them unless the
+ * line is longer than MAX_LINE). */
+static int feed_line(nvt_qemu_importer *imp, const char *text, size_t len, uint64_t total,
+                     nvt_error *err)
 {
     imp->line_no++;
     imp->st.lines++;
     imp->line_offset = imp->next_offset;
-    imp->next_offset += len + 1;
-    return handle_line(imp, line, len, err);
+    imp->next_offset += total + 1;
+    if (total > MAX_LINE)
+        return bad_line(imp, err, text, len, "line longer than 64 KiB");
+    int rc = handle_line(imp, text, len, err);
+    /* A command whose thread never logs again must not hold records back without bound. */
+    if (rc == 0 && imp->cmd.active && imp->qtail - imp->cmd.qpos > HOLD_LIMIT)
+        rc = close_cmd(imp, err);
+    return rc;
+}
+
+/* Keeps the start of a line that continues in the next feed; past MAX_LINE bytes only its
+ * length is counted. */
+static int keep_part(nvt_qemu_importer *imp, const char *p, size_t n, nvt_error *err)
+{
+    size_t room = imp->part_len < MAX_LINE ? MAX_LINE - imp->part_len : 0;
+    size_t take = n < room ? n : room;
+    if (imp->part_len + take > imp->part_cap) {
+        size_t cap = imp->part_cap ? imp->part_cap : 512;
+        while (cap < imp->part_len + take)
+            cap *= 2;
+        char *b = realloc(imp->part, cap);
+        if (!b)
+            return fail(imp, err, NVT_E_NOMEM, "out of memory");
+        imp->part = b;
+        imp->part_cap = cap;
+    }
+    memcpy(imp->part + imp->part_len, p, take);
+    imp->part_len += take;
+    imp->part_total += n;
+    return 0;
 }
 
 int nvt_qemu_import_feed(nvt_qemu_importer *imp, const void *data, size_t len, nvt_error *err)
@@ -1336,51 +1367,20 @@ int nvt_qemu_import_feed(nvt_qemu_importer *imp, const void *data, size_t len, n
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t chunk = (size_t)((nl ? nl : end) - p);
-        if (!nl || imp->part_len || imp->part_too_long) {
-            /* Assemble a line that spans calls; past MAX_LINE only its length is kept. */
-            if (imp->part_len + chunk > MAX_LINE) {
-                imp->part_too_long = 1;
-                imp->next_offset += chunk;
-            } else if (!imp->part_too_long) {
-                if (imp->part_len + chunk > imp->part_cap) {
-                    size_t cap = imp->part_cap ? imp->part_cap : 512;
-                    while (cap < imp->part_len + chunk)
-                        cap *= 2;
-                    char *b = realloc(imp->part, cap);
-                    if (!b)
-                        return fail(imp, err, NVT_E_NOMEM, "out of memory");
-                    imp->part = b;
-                    imp->part_cap = cap;
-                }
-                memcpy(imp->part + imp->part_len, p, chunk);
-                imp->part_len += chunk;
-            }
-            if (!nl)
-                break;
-            int rc;
-            if (imp->part_too_long) {
-                imp->line_no++;
-                imp->st.lines++;
-                imp->line_offset = imp->next_offset - imp->part_len;
-                imp->next_offset += imp->part_len + 1;
-                rc = bad_line(imp, err, imp->part, imp->part_len, "line longer than 64 KiB");
-                imp->part_too_long = 0;
-            } else {
-                rc = feed_line(imp, imp->part, imp->part_len, err);
-            }
+        int rc;
+        if (!nl)
+            return keep_part(imp, p, chunk, err);
+        if (imp->part_total) {
+            if (keep_part(imp, p, chunk, err) < 0)
+                return -1;
+            rc = feed_line(imp, imp->part, imp->part_len, imp->part_total, err);
             imp->part_len = 0;
-            if (rc < 0)
-                return -1;
-        } else if (chunk > MAX_LINE) {
-            imp->line_no++;
-            imp->st.lines++;
-            imp->line_offset = imp->next_offset;
-            imp->next_offset += chunk + 1;
-            if (bad_line(imp, err, p, chunk, "line longer than 64 KiB") < 0)
-                return -1;
-        } else if (feed_line(imp, p, chunk, err) < 0) {
-            return -1;
+            imp->part_total = 0;
+        } else {
+            rc = feed_line(imp, p, chunk, chunk, err);
         }
+        if (rc < 0)
+            return -1;
         p = nl + 1;
     }
     return 0;
@@ -1426,12 +1426,12 @@ int nvt_qemu_import_finish(nvt_qemu_importer *imp, nvt_error *err)
     imp->failed = 0; /* release what can be released, even after an error */
     imp->finishing = 1;
     int rc = 0;
-    if (!was_failed && (imp->part_len || imp->part_too_long)) {
+    if (!was_failed && imp->part_total) {
         /* A last line without a newline: whole if it parses, else cut short by a dying QEMU
          * and counted as a bad line (finishing makes bad_line count instead of fail). */
-        imp->part_too_long = 0;
-        rc = feed_line(imp, imp->part, imp->part_len, err);
+        rc = feed_line(imp, imp->part, imp->part_len, imp->part_total, err);
         imp->part_len = 0;
+        imp->part_total = 0;
     }
     imp->ts = imp->last_ts;
     imp->thread = 0;

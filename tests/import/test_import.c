@@ -692,6 +692,36 @@ static void test_errors(void)
     CHECK_EQ_U64(st.lines, 2);
     CHECK_EQ_U64(mem_count(&m, NVT_EV_INTERRUPT), 1);
     mem_sink_free(&m);
+    /* the same fed in 1000-byte pieces: same result, and the error's offset is the line's */
+    for (int skip = 0; skip <= 1; skip++) {
+        struct mem_sink ms = {0};
+        nvt_import_sink sink;
+        mem_sink_init(&ms, &sink);
+        o.skip_bad = skip;
+        nvt_qemu_importer *imp = nvt_qemu_import_new(&o, &sink, &err);
+        char *two = malloc(strlen(l1) + big + 200);
+        strcpy(two, l1);
+        memcpy(two + strlen(l1), huge, big + 1 + strlen(l1) + 1);
+        size_t n = strlen(two), off = 0;
+        int rc = 0;
+        for (; off < n && rc == 0; off += 1000)
+            rc = nvt_qemu_import_feed(imp, two + off, n - off < 1000 ? n - off : 1000, &err);
+        if (skip) {
+            CHECK(rc == 0);
+            CHECK(nvt_qemu_import_finish(imp, &err) == 0);
+            CHECK_EQ_U64(nvt_qemu_import_get_stats(imp)->bad_lines, 1);
+            CHECK_EQ_U64(nvt_qemu_import_get_stats(imp)->first_bad_line, 2);
+            CHECK_EQ_U64(mem_count(&ms, NVT_EV_INTERRUPT), 2);
+        } else {
+            CHECK(rc < 0);
+            CHECK(strstr(err.msg, "bad.log:2: line longer than 64 KiB") == err.msg);
+            CHECK_EQ_U64(err.offset, strlen(l1));
+        }
+        nvt_qemu_import_free(imp);
+        mem_sink_free(&ms);
+        free(two);
+    }
+    o.skip_bad = 1;
     free(huge);
 
     /* the input file cannot be opened */
@@ -813,6 +843,24 @@ static void test_streaming(void)
     CHECK_EQ_U64(nvt_qemu_import_get_stats(imp)->orphan_lines, 1);
     CHECK(nvt_qemu_import_finish(imp, &err) == 0);
     CHECK(nvt_qemu_import_feed(imp, d, strlen(d), &err) < 0); /* after finish */
+    nvt_qemu_import_free(imp);
+    mem_sink_free(&m);
+
+    /* A command whose thread never logs again: the records behind it are released after a
+     * bounded number, not held until the end. */
+    mem_sink_init(&m, &sink);
+    imp = nvt_qemu_import_new(NULL, &sink, &err);
+    const char *e = "7@1.000002:pci_cfg_read nvme 00:04.0 @0x0 -> 0x101b36\n"
+                    "7@1.000003:pci_cfg_read nvme 00:04.0 @0x8 -> 0x1080202\n"
+                    "6@1.000004:pci_nvme_admin_cmd cid 9 sqid 0 opc 0x6 opname 'NVME_ADM_CMD_IDENTIFY'\n";
+    CHECK(nvt_qemu_import_feed(imp, e, strlen(e), &err) == 0);
+    const char *irq = "7@1.000005:pci_nvme_irq_msix raising MSI-X IRQ vector 1\n";
+    for (int i = 0; i < 5000; i++)
+        nvt_qemu_import_feed(imp, irq, strlen(irq), &err);
+    CHECK(m.nevs > 900);
+    CHECK(m.nevs > 2 && m.evs[2].ev.type == NVT_EV_SUBMISSION);
+    CHECK(nvt_qemu_import_finish(imp, &err) == 0);
+    CHECK_EQ_U64(mem_count(&m, NVT_EV_INTERRUPT), 5000);
     nvt_qemu_import_free(imp);
     mem_sink_free(&m);
 }
