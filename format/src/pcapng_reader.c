@@ -253,22 +253,29 @@ static int parse_epb(nvt_reader *r, const uint8_t *b, uint32_t len, nvt_event *e
         return 0;
     }
     const uint8_t *d = b + 28;
-    /* Exported-PDU TLVs: find the dissector name and the end of the tags. */
     size_t i = 0;
     char proto[64] = "";
-    for (;;) {
-        if (i + 4 > caplen)
-            FAIL(r, err, NVT_E_FORMAT, r->block_off, "exported-PDU tags run past the packet");
-        uint16_t tag = get_be16(d + i), tlen = get_be16(d + i + 2);
-        i += 4;
-        if (tag == 0)
-            break;
-        if (tlen > caplen - i)
-            FAIL(r, err, NVT_E_FORMAT, r->block_off, "exported-PDU tag %u of length %u runs past the packet",
-                 tag, tlen);
-        if (tag == 12)
-            copy_str(proto, sizeof proto, d + i, tlen);
-        i += tlen;
+    /* Our writer always emits the same 20-byte tag prefix: recognise it in one compare, and
+     * walk the TLVs only for packets written by something else. */
+    if (caplen >= NVT_EXP_PDU_PREFIX_LEN && memcmp(d, NVT_EXP_PDU_PREFIX, NVT_EXP_PDU_PREFIX_LEN) == 0) {
+        i = NVT_EXP_PDU_PREFIX_LEN;
+        memcpy(proto, NVT_DISSECTOR_NAME, sizeof NVT_DISSECTOR_NAME);
+    } else {
+        /* Exported-PDU TLVs: find the dissector name and the end of the tags. */
+        for (;;) {
+            if (i + 4 > caplen)
+                FAIL(r, err, NVT_E_FORMAT, r->block_off, "exported-PDU tags run past the packet");
+            uint16_t tag = get_be16(d + i), tlen = get_be16(d + i + 2);
+            i += 4;
+            if (tag == 0)
+                break;
+            if (tlen > caplen - i)
+                FAIL(r, err, NVT_E_FORMAT, r->block_off,
+                     "exported-PDU tag %u of length %u runs past the packet", tag, tlen);
+            if (tag == 12)
+                copy_str(proto, sizeof proto, d + i, tlen);
+            i += tlen;
+        }
     }
     if (strcmp(proto, NVT_DISSECTOR_NAME) != 0) {
         r->foreign++;

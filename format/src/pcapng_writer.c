@@ -80,7 +80,7 @@ nvt_writer *nvt_writer_open(const char *path, const nvt_writer_opts *opts, nvt_e
     }
     w->keep_seq = o.keep_seq;
     snprintf(w->name, sizeof w->name, "%s", strcmp(path, "-") ? path : "<stdout>");
-    w->os = nvt_os_open(path, zstd ? (o.zstd_level > 0 ? o.zstd_level : 3) : 0, err);
+    w->os = nvt_os_open(path, zstd, o.zstd_level ? o.zstd_level : 3, err);
     if (!w->os) {
         free(w);
         return NULL;

@@ -60,7 +60,7 @@ struct nvt_ostream {
     char name[256];
 };
 
-nvt_ostream *nvt_os_open(const char *path, int zstd_level, nvt_error *err)
+nvt_ostream *nvt_os_open(const char *path, int zstd, int zstd_level, nvt_error *err)
 {
     nvt_ostream *os = calloc(1, sizeof *os);
     if (!os) {
@@ -81,14 +81,14 @@ nvt_ostream *nvt_os_open(const char *path, int zstd_level, nvt_error *err)
         return NULL;
     }
     os->buf = malloc(OS_BUF);
-    if (zstd_level > 0) {
+    if (zstd) {
         os->cctx = ZSTD_createCCtx();
         os->zcap = ZSTD_CStreamOutSize();
         os->zout = malloc(os->zcap);
         if (os->cctx)
             ZSTD_CCtx_setParameter(os->cctx, ZSTD_c_compressionLevel, zstd_level);
     }
-    if (!os->buf || (zstd_level > 0 && (!os->cctx || !os->zout))) {
+    if (!os->buf || (zstd && (!os->cctx || !os->zout))) {
         nvt_set_error(err, NVT_E_NOMEM, os->name, UINT64_MAX, "out of memory");
         nvt_os_close(os, NULL);
         return NULL;

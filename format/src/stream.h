@@ -15,8 +15,9 @@ void nvt_set_error(nvt_error *err, int code, const char *name, uint64_t off, con
 /* ---- output ---- */
 typedef struct nvt_ostream nvt_ostream;
 
-/* Opens path for writing ("-" = stdout); zstd_level > 0 compresses. */
-nvt_ostream *nvt_os_open(const char *path, int zstd_level, nvt_error *err);
+/* Opens path for writing ("-" = stdout); zstd compresses at zstd_level (negative levels are
+ * zstd's fast modes). */
+nvt_ostream *nvt_os_open(const char *path, int zstd, int zstd_level, nvt_error *err);
 /* Appends len bytes (buffered). 0 or -1. */
 int nvt_os_write(nvt_ostream *os, const void *data, size_t len, nvt_error *err);
 /* Reserves len contiguous bytes in the buffer and returns a pointer to them (NULL on error);

@@ -36,10 +36,10 @@ static nvt_device test_device(void)
 }
 
 /* Writes every example event, with ts = base + i, to path. */
-static void write_examples(const char *path, int compression)
+static void write_examples_level(const char *path, int compression, int level)
 {
     nvt_error err;
-    nvt_writer_opts o = {.compression = compression, .comment = "unit test"};
+    nvt_writer_opts o = {.compression = compression, .zstd_level = level, .comment = "unit test"};
     nvt_writer *w = nvt_writer_open(path, &o, &err);
     CHECK(w != NULL);
     nvt_device d = test_device();
@@ -50,6 +50,11 @@ static void write_examples(const char *path, int compression)
         CHECK(nvt_writer_write(w, &ev, i == 0 ? "first" : NULL, &err) == 0);
     }
     CHECK(nvt_writer_close(w, &err) == 0);
+}
+
+static void write_examples(const char *path, int compression)
+{
+    write_examples_level(path, compression, 0);
 }
 
 static void check_examples(const char *path)
@@ -437,6 +442,72 @@ static void check_constant_memory(void)
     unlink(path);
 }
 
+/* Packets written by other tools: tags in another order or with other tags before the
+ * dissector name must decode (the reader's slow path); a packet for another dissector is
+ * skipped and counted. */
+static void check_foreign_tags(const char *path)
+{
+    uint8_t *data;
+    size_t len = slurp(path, &data);
+    size_t off = 0, epb = 0;
+    while (off + 8 <= len) {
+        uint32_t t, l;
+        memcpy(&t, data + off, 4);
+        memcpy(&l, data + off + 4, 4);
+        if (t == 6) {
+            epb = off;
+            break;
+        }
+        off += l;
+    }
+    uint8_t out[4096];
+    memcpy(out, data, epb); /* SHB + IDB */
+    size_t n = epb;
+    nvt_event ev = example_event(0);
+    uint8_t rec[64];
+    size_t rl = nvt_record_encode(&ev, rec, sizeof rec);
+    static const uint8_t tags_a[] = {
+        0x00, 0x0e, 0x00, 0x04, 0, 0, 0, 7,                      /* orig frame number tag */
+        0x00, 0x0c, 0x00, 0x09, 'n', 'v', 'm', 'e', 't', 'r', 'a', 'c', 'e', /* unpadded name */
+        0x00, 0x00, 0x00, 0x00};
+    static const uint8_t tags_b[] = {0x00, 0x0c, 0x00, 0x04, 'u', 'd', 'p', 0, 0, 0, 0, 0};
+    const uint8_t *tags[2] = {tags_a, tags_b};
+    size_t tlen[2] = {sizeof tags_a, sizeof tags_b};
+    for (int k = 0; k < 2; k++) {
+        uint32_t cap = (uint32_t)(tlen[k] + rl), padded = (cap + 3) & ~3u;
+        uint32_t total = 28 + padded + 4, type = 6, ifid = 0, hi = 0, lo = 1000;
+        uint8_t *b = out + n;
+        memcpy(b, &type, 4);
+        memcpy(b + 4, &total, 4);
+        memcpy(b + 8, &ifid, 4);
+        memcpy(b + 12, &hi, 4);
+        memcpy(b + 16, &lo, 4);
+        memcpy(b + 20, &cap, 4);
+        memcpy(b + 24, &cap, 4);
+        memcpy(b + 28, tags[k], tlen[k]);
+        memcpy(b + 28 + tlen[k], rec, rl);
+        memset(b + 28 + cap, 0, padded - cap);
+        memcpy(b + 28 + padded, &total, 4);
+        n += total;
+    }
+    nvt_error err;
+    nvt_reader *r = nvt_reader_open_mem(out, n, "tags", NULL, &err);
+    CHECK(r != NULL);
+    if (!r) {
+        fprintf(stderr, "%s\n", err.msg);
+        free(data);
+        return;
+    }
+    nvt_event got;
+    CHECK(nvt_reader_next(r, &got, &err) == 1);
+    CHECK_EQ_U64(got.type, NVT_EV_CFG_READ);
+    CHECK_EQ_U64(got.u.cfg.value, 0x00101b36);
+    CHECK(nvt_reader_next(r, &got, &err) == 0);
+    CHECK_EQ_U64(nvt_reader_foreign_packets(r), 1);
+    nvt_reader_close(r);
+    free(data);
+}
+
 static void check_device_mismatch(void)
 {
     nvt_error err;
@@ -492,11 +563,18 @@ int main(void)
     if (!mkdtemp(tmpdir))
         return 1;
     check_record_rules();
-    const char *plain = tmp("ex.pcapng"), *zst = tmp("ex.pcapng.zst");
+    /* tmp() reuses its buffers: keep our own copies of the paths used throughout. */
+    char plain[512], zst[512];
+    snprintf(plain, sizeof plain, "%s", tmp("ex.pcapng"));
+    snprintf(zst, sizeof zst, "%s", tmp("ex.pcapng.zst"));
     write_examples(plain, NVT_COMPRESS_AUTO);
     write_examples(zst, NVT_COMPRESS_AUTO);
     check_examples(plain);
     check_examples(zst);
+    const char *fast = tmp("fast.pcapng.zst"); /* zstd's negative (fast) levels */
+    write_examples_level(fast, NVT_COMPRESS_AUTO, -5);
+    check_examples(fast);
+    unlink(fast);
     check_with_libpcap(plain);
     check_swapped(plain);
     check_truncations(plain, 0);
@@ -504,6 +582,7 @@ int main(void)
     check_corruptions(plain);
     check_zstd_corruption(zst);
     check_device_mismatch();
+    check_foreign_tags(plain);
     check_unclosed_zstd();
     check_constant_memory();
     if (getenv("KEEP")) return 0;

@@ -116,7 +116,7 @@ enum nvt_compression { NVT_COMPRESS_AUTO = 0, NVT_COMPRESS_NONE = 1, NVT_COMPRES
 
 typedef struct nvt_writer_opts {
     int compression;         /* NVT_COMPRESS_AUTO: zstd when the path ends in ".zst" */
-    int zstd_level;          /* 0 = 3 */
+    int zstd_level;          /* 0 = 3; 1..19, or negative for zstd's fast levels */
     int keep_seq;            /* 0: the writer numbers records 0,1,2,...; 1: keep ev->seq */
     const char *appl;        /* SHB shb_userappl; NULL = "nvmetrace 0.1.0" */
     const char *comment;     /* SHB comment, or NULL */
