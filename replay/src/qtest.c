@@ -182,7 +182,8 @@ static void handle_line(qt *q, char *line)
     struct pending *p = &q->pend[q->pend_head];
     q->pend_head = (q->pend_head + 1) % q->pend_cap;
     q->pend_count--;
-    if (p->event >= 0)
+    /* An event is answered once the reply to its last command is in. */
+    if (p->event >= 0 && (!q->pend_count || q->pend[q->pend_head].event != p->event))
         q->last_acked = p->event;
     if (p->fn)
         p->fn(q->ctx, line, p->arg);

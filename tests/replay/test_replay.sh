@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# nvmetrace replay against Debian's QEMU 7.2: a full-fidelity synthetic trace whose every
+# output was recorded from a real QEMU run (gen_replay_trace.c) replays clean and identically
+# twice; one corrupted expectation of each kind is reported with its event index, expected and
+# got values; the real Linux boot log (tests/import/data) replays with zero divergences; bad
+# input, a missing QEMU and a QEMU that refuses its options, dies or hangs give clear errors
+# and distinct exit codes, never a hang.
+# usage: test_replay.sh NVMETRACE GEN_REPLAY_TRACE FAKE_QEMU SOURCE_DIR
+set -u
+nvt=$1
+gen=$2
+fake=$3
+src=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect_rc() { # expect_rc RC CMD...
+  local want=$1
+  shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -eq "$want" ]; then ok; else
+    bad "$* exited $rc, expected $want: $(head -c 600 "$tmp/out") $(head -c 600 "$tmp/err")"; fi
+}
+expect_grep() { # expect_grep FIXED-STRING FILE
+  if grep -qF -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 800 "$2")"; fi
+}
+expect_no_grep() {
+  if grep -qF -- "$1" "$2"; then bad "'$1' unexpectedly in $2"; else ok; fi
+}
+# Exactly one divergence, at event IDX, with this description, expected and got.
+expect_divergence() { # expect_divergence KIND IDX WHAT EXPECTED GOT
+  "$gen" "$tmp/w.pcapng" "$tmp/w.img" --wrong "$1" || bad "generator --wrong $1"
+  expect_rc 1 "$nvt" replay --snapshot-disks --settle 500 "$tmp/w.pcapng"
+  expect_grep "divergence at event $2: $3" "$tmp/out"
+  expect_grep "  expected: $4" "$tmp/out"
+  expect_grep "  got:      $5" "$tmp/out"
+  expect_grep "divergences $6" "$tmp/out"
+  expect_grep "result: diverged" "$tmp/out"
+}
+
+# ---- the synthetic trace replays clean, and the same every time ----
+"$gen" "$tmp/g.pcapng" "$tmp/g.img" || bad "generator failed"
+expect_rc 0 "$nvt" replay --snapshot-disks "$tmp/g.pcapng"
+cp "$tmp/out" "$tmp/run1"
+expect_grep "result: clean" "$tmp/out"
+expect_grep "events 154, host actions 93, outputs compared 56, not comparable 0, divergences 0" "$tmp/out"
+expect_grep "-device nvme,drive=d0,serial=nvtgen01,addr=04.0" "$tmp/out"
+expect_grep "snapshot=on" "$tmp/out"
+expect_rc 0 "$nvt" replay --snapshot-disks "$tmp/g.pcapng"
+if cmp -s "$tmp/run1" "$tmp/out"; then ok; else bad "two replays differ: $(diff "$tmp/run1" "$tmp/out" | head)"; fi
+expect_rc 0 "$nvt" replay --snapshot-disks --json "$tmp/g.pcapng"
+cp "$tmp/out" "$tmp/json1"
+expect_grep '"result":"clean"' "$tmp/out"
+expect_grep '"divergences":[]' "$tmp/out"
+expect_rc 0 "$nvt" replay --snapshot-disks --json "$tmp/g.pcapng"
+if cmp -s "$tmp/json1" "$tmp/out"; then ok; else bad "two JSON reports differ"; fi
+# TCG with the vCPUs stopped: the fallback when QEMU has no qtest accelerator.
+expect_rc 0 "$nvt" replay --snapshot-disks --accel tcg "$tmp/g.pcapng"
+expect_grep "accelerator tcg -S" "$tmp/out"
+expect_grep "result: clean" "$tmp/out"
+
+# ---- every kind of output is compared: one wrong expectation each ----
+expect_divergence csts 27 "MMIO read CSTS (BAR0+0x1c, 4 bytes)" 0x00000000 0x00000001 1
+expect_divergence cfg 1 "config read 0x008 (4 bytes)" 0x01080203 0x01080202 1
+expect_divergence cqe 93 "CQE on CQ 0 slot 5 (CID 0x0006)" \
+  "00000000 00000000 06000000 06000100" "00000000 00000000 06000000 06000580" 1
+expect_divergence identify 31 "DMA write 0x110000 (64 bytes compared, 1 differ)" \
+  "+0x18: 58454d55 204e564d 65204374 726c2020" "+0x18: 51454d55 204e564d 65204374 726c2020" 1
+expect_divergence data 137 "DMA write 0x233000 (64 bytes compared, 1 differ)" \
+  "+0x5: 6c6e6f70" "+0x5: 6d6e6f70" 1
+expect_divergence eventidx 147 "DMA write 0x141008 (4 bytes compared, 1 differ)" \
+  "+0x0: 00000000" "+0x0: 05000000" 1
+# An interrupt on the wrong vector: the expected one is missing, the real one unexpected.
+expect_divergence irq 126 "MSI-X interrupt, vector 0" "message to vector 0" \
+  "no message by the time the step's completions were in" 2
+expect_grep "divergence at event 126: MSI-X interrupt, vector 1" "$tmp/out"
+expect_grep "  got:      message 0x00004022 to vector 1" "$tmp/out"
+
+# ---- the real Linux 6.1 boot on QEMU 7.2 (QEMU log import) ----
+boot=$src/tests/import/data/boot-qemu-7.2.log.zst
+zstd -qdc "$boot" >"$tmp/boot.log" || bad "cannot unpack $boot"
+expect_rc 0 "$nvt" import qemu-log "$tmp/boot.log" -o "$tmp/boot.pcapng"
+expect_rc 0 "$nvt" replay "$tmp/boot.pcapng"
+expect_grep "result: clean" "$tmp/out"
+expect_grep "divergences 0" "$tmp/out"
+expect_grep "note: 288 SQEs rebuilt from reconstructed records" "$tmp/out"
+cp "$tmp/out" "$tmp/boot1"
+expect_rc 0 "$nvt" replay "$tmp/boot.pcapng"
+if cmp -s "$tmp/boot1" "$tmp/out"; then ok; else bad "two boot replays differ"; fi
+
+# ---- bad input: clear errors, distinct exit codes ----
+expect_rc 2 "$nvt" replay
+expect_rc 2 "$nvt" replay --accel warp "$tmp/g.pcapng"
+expect_rc 2 "$nvt" replay "$tmp/does-not-exist.pcapng"
+printf 'not a trace' >"$tmp/junk.pcapng"
+expect_rc 2 "$nvt" replay "$tmp/junk.pcapng"
+# Missing setup: the trace starts after the queues were created.
+expect_rc 0 "$nvt" convert --from +0.000100 "$tmp/g.pcapng" -o "$tmp/late.pcapng"
+expect_rc 2 "$nvt" replay --snapshot-disks "$tmp/late.pcapng"
+expect_grep "which the trace never created (missing setup" "$tmp/err"
+# An address no target can have as RAM.
+"$gen" "$tmp/h.pcapng" "$tmp/h.img" --wrong hole || bad "generator --wrong hole"
+expect_rc 2 "$nvt" replay "$tmp/h.pcapng"
+expect_grep "guest address 0xd0000000 is neither RAM" "$tmp/err"
+# QEMU missing, QEMU refusing an option.
+expect_rc 4 "$nvt" replay --target qemu:/nonexistent/qemu-system-x86_64 "$tmp/g.pcapng"
+expect_grep "QEMU is missing or broken" "$tmp/err"
+expect_rc 4 "$nvt" replay --snapshot-disks --add-args "-device no-such-device" "$tmp/g.pcapng"
+expect_grep "'no-such-device' is not a valid device model name" "$tmp/err"
+# A target that never connects, one that stops answering, one that dies: bounded waits.
+start=$(date +%s)
+NVT_FAKE_QEMU=noconnect expect_rc 4 "$nvt" replay --target "qemu:$fake" --timeout 1000 "$tmp/g.pcapng"
+expect_grep "did not connect to its qtest socket within 1000 ms" "$tmp/err"
+NVT_FAKE_QEMU="hang:writel 0xfebf0014 0x460001" expect_rc 3 "$nvt" replay --target "qemu:$fake" \
+  --timeout 1000 "$tmp/g.pcapng"
+expect_grep "crash: QEMU stopped answering at event 25" "$tmp/out"
+expect_grep "signature: hang" "$tmp/out"
+elapsed=$(( $(date +%s) - start ))
+if [ "$elapsed" -lt 30 ]; then ok; else bad "hang handling took ${elapsed}s"; fi
+NVT_FAKE_QEMU="segv:writel 0xfebf0014 0x460001" expect_rc 3 "$nvt" replay --target "qemu:$fake" "$tmp/g.pcapng"
+expect_grep "crash: QEMU died at event 25 (last event it answered: 24)" "$tmp/out"
+expect_grep "signature: SIGSEGV" "$tmp/out"
+NVT_FAKE_QEMU="abort:writel 0xfebf0014 0x460001" expect_rc 3 "$nvt" replay --target "qemu:$fake" --json "$tmp/g.pcapng"
+expect_grep '"signature":"SIGABRT: ERROR:../hw/nvme/ctrl.c:1234:nvme_fake: assertion failed: (sq->head != 0x?)"' "$tmp/out"
+expect_grep '"index":25,"last_answered":24' "$tmp/out"
+NVT_FAKE_QEMU="exit:writel 0xfebf0014 0x460001" expect_rc 3 "$nvt" replay --target "qemu:$fake" "$tmp/g.pcapng"
+# Hex numbers are normalized in signatures (addresses change between builds and runs).
+expect_grep "signature: exit 1: qemu-system-x86_64: fake failure at 'writel 0x? 0x?'" "$tmp/out"
+expect_grep "    | qemu-system-x86_64: fake failure at 'writel 0xfebf0014 0x460001'" "$tmp/out"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
