@@ -455,11 +455,30 @@ static proto_item *sqe_add(const sqe_ctx *c, int hf, int at, int len)
     return it;
 }
 
+/* A dword of which only some bytes are known (a reconstructed SQE): the fields whose bits
+ * all lie in known bytes, without the dword itself. */
+static void sqe_add_partial_dword(const sqe_ctx *c, guint dw, int *const *fields)
+{
+    int at = (int)dw * 4;
+    for (; fields && *fields; fields++) {
+        guint32 mask = (guint32)proto_registrar_get_nth((guint)**fields)->bitmask;
+        gboolean known = mask != 0;
+        for (int b = 0; b < 4; b++)
+            if ((mask >> (8 * b)) & 0xff)
+                known = known && bytes_known(c->known, at + b, 1);
+        if (known)
+            mark_reconstructed(c, proto_tree_add_item(c->tree, **fields, c->tvb, c->off + at, 4,
+                                                      ENC_LITTLE_ENDIAN));
+    }
+}
+
 static proto_item *sqe_add_dword(const sqe_ctx *c, guint dw, int *const *fields)
 {
     int at = (int)dw * 4;
-    if (!bytes_known(c->known, at, 4))
+    if (!bytes_known(c->known, at, 4)) {
+        sqe_add_partial_dword(c, dw, fields);
         return NULL;
+    }
     proto_item *it;
     if (fields)
         it = proto_tree_add_bitmask_with_flags(c->tree, c->tvb, c->off + at, hf_sqe_cdw[dw],

@@ -124,6 +124,23 @@ const value_string nvt_msix_field_vals[] = {
     {NVT_MSIX_PBA_LO, "Pending Bits (low dword)"}, {NVT_MSIX_PBA_HI, "Pending Bits (high dword)"},
     {0, NULL}};
 
+/* Address fields are bit fields whose low bits belong to other fields; Wireshark passes their
+ * value shifted right. These print the address itself. */
+static void fmt_addr_shift3(gchar *buf, guint32 v)
+{
+    g_snprintf(buf, ITEM_LABEL_LENGTH, "0x%08x", v << 3);
+}
+
+static void fmt_addr_shift4(gchar *buf, guint32 v)
+{
+    g_snprintf(buf, ITEM_LABEL_LENGTH, "0x%08x", v << 4);
+}
+
+static void fmt_addr_shift12(gchar *buf, guint64 v)
+{
+    g_snprintf(buf, ITEM_LABEL_LENGTH, "0x%016" G_GINT64_MODIFIER "x", v << 12);
+}
+
 /* ---- controller registers ---- */
 
 typedef struct reg_desc {
@@ -645,11 +662,11 @@ void nvt_register_regs(int proto)
         D32(hf_aqa_asqs, "Admin SQ Size (0's based)", "nvt.reg.aqa.asqs", 0x00000fff),
         D32(hf_aqa_acqs, "Admin CQ Size (0's based)", "nvt.reg.aqa.acqs", 0x0fff0000),
         HF(hf_asq, "Admin SQ Base Address (ASQ)", "nvt.reg.asq", FT_UINT64, BASE_HEX, NULL, 0),
-        HF(hf_asq_asqb, "Admin SQ Base", "nvt.reg.asq.asqb", FT_UINT64, BASE_HEX, NULL,
-           G_GUINT64_CONSTANT(0xfffffffffffff000)),
+        HF(hf_asq_asqb, "Admin SQ Base", "nvt.reg.asq.asqb", FT_UINT64, BASE_CUSTOM,
+           CF_FUNC(fmt_addr_shift12), G_GUINT64_CONSTANT(0xfffffffffffff000)),
         HF(hf_acq, "Admin CQ Base Address (ACQ)", "nvt.reg.acq", FT_UINT64, BASE_HEX, NULL, 0),
-        HF(hf_acq_acqb, "Admin CQ Base", "nvt.reg.acq.acqb", FT_UINT64, BASE_HEX, NULL,
-           G_GUINT64_CONSTANT(0xfffffffffffff000)),
+        HF(hf_acq_acqb, "Admin CQ Base", "nvt.reg.acq.acqb", FT_UINT64, BASE_CUSTOM,
+           CF_FUNC(fmt_addr_shift12), G_GUINT64_CONSTANT(0xfffffffffffff000)),
         X32(hf_cmbloc, "Controller Memory Buffer Location (CMBLOC)", "nvt.reg.cmbloc", 0),
         D32(hf_cmbloc_bir, "Base Indicator Register", "nvt.reg.cmbloc.bir", 0x00000007),
         B32(hf_cmbloc_cqmms, "CMB Queue Mixed Memory Support", "nvt.reg.cmbloc.cqmms",
@@ -711,7 +728,8 @@ void nvt_register_regs(int proto)
         HF(hf_cfg_bar_type, "Type", "nvt.cfg.bar.type", FT_UINT32, BASE_DEC,
            VALS(bar_type_vals), 0x00000006),
         B32(hf_cfg_bar_pf, "Prefetchable", "nvt.cfg.bar.prefetchable", 0x00000008),
-        X32(hf_cfg_bar_addr, "Base Address", "nvt.cfg.bar.addr", 0xfffffff0),
+        HF(hf_cfg_bar_addr, "Base Address", "nvt.cfg.bar.addr", FT_UINT32, BASE_CUSTOM,
+           CF_FUNC(fmt_addr_shift4), 0xfffffff0),
         X32(hf_cfg_cis, "CardBus CIS Pointer", "nvt.cfg.cis", 0),
         X16(hf_cfg_ssvid, "Subsystem Vendor ID", "nvt.cfg.subsys_vendor_id", 0),
         X16(hf_cfg_ssid, "Subsystem ID", "nvt.cfg.subsys_id", 0),
@@ -755,7 +773,8 @@ void nvt_register_regs(int proto)
         X32(hf_msix_table, "MSI-X Table Offset/BIR", "nvt.cfg.msix.table", 0),
         X32(hf_msix_pba, "MSI-X PBA Offset/BIR", "nvt.cfg.msix.pba", 0),
         D32(hf_msix_bir, "BAR Indicator", "nvt.cfg.msix.bir", 0x00000007),
-        X32(hf_msix_off, "Offset", "nvt.cfg.msix.offset", 0xfffffff8),
+        HF(hf_msix_off, "Offset", "nvt.cfg.msix.offset", FT_UINT32, BASE_CUSTOM,
+           CF_FUNC(fmt_addr_shift3), 0xfffffff8),
         X16(hf_pcie_caps, "PCI Express Capabilities", "nvt.cfg.pcie.caps", 0),
         D16(hf_pcie_ver, "Capability Version", "nvt.cfg.pcie.version", 0x000f),
         HF(hf_pcie_type, "Device/Port Type", "nvt.cfg.pcie.type", FT_UINT16, BASE_DEC,

@@ -17,8 +17,8 @@ WORK=$(mktemp -d /tmp/nvt-bench-dissector.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 chmod 755 "$WORK"
 ABI=$(tshark --version 2>/dev/null | sed -n '1s/.*(Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
-mkdir -p "$WORK/home/.local/lib/wireshark/plugins/$ABI/epan"
-cp "$PLUGIN" "$WORK/home/.local/lib/wireshark/plugins/$ABI/epan/"
+mkdir -p "$WORK/plugins/$ABI/epan" "$WORK/home"
+cp "$PLUGIN" "$WORK/plugins/$ABI/epan/"
 AS_USER=()
 [ "$(id -u)" = 0 ] && AS_USER=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 "$GEN" --bench "$EVENTS" "$WORK/bench.pcapng"
@@ -33,7 +33,7 @@ best_of() {
     local wall="" cpu=""
     for _ in $(seq "$RUNS"); do
         local w c
-        read -r w c < <("${AS_USER[@]}" env HOME="$WORK/home" /usr/bin/time -f "%e %U %S" \
+        read -r w c < <("${AS_USER[@]}" env HOME="$WORK/home" WIRESHARK_PLUGIN_DIR="$WORK/plugins" /usr/bin/time -f "%e %U %S" \
             "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%s %.2f\n", $1, $2 + $3 }')
         if [ -z "$wall" ] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then wall=$w; fi
         if [ -z "$cpu" ] || awk -v a="$c" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then cpu=$c; fi

@@ -4,9 +4,10 @@
 #
 #   run_tests.sh PLUGIN.so GEN_TRACES SOURCE_DIR [NVMETRACE_CLI]
 #
-# The plugin is copied into a temporary HOME's personal plugin folder
-# (~/.local/lib/wireshark/plugins/4.0/epan), so the user's own folder is never used or needed.
-# Wireshark ignores personal plugin folders when started as root: then tshark runs as nobody.
+# The plugin is copied into a temporary folder that WIRESHARK_PLUGIN_DIR names (it replaces
+# the system plugin folder, so a copy installed there or in ~/.local cannot shadow the one under
+# test), with an empty temporary HOME. Wireshark ignores WIRESHARK_PLUGIN_DIR and personal
+# plugin folders when started as root: then tshark runs as nobody.
 # WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 makes any dissector bug abort tshark.
 set -u
 PLUGIN=$1 GEN=$2 SRC=$3 CLI=${4:-}
@@ -22,15 +23,15 @@ WORK=$(mktemp -d /tmp/nvt-dissector-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 chmod 755 "$WORK"
 ABI=$(tshark --version 2>/dev/null | sed -n '1s/.*(Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
-mkdir -p "$WORK/home/.local/lib/wireshark/plugins/$ABI/epan" "$WORK/traces"
-cp "$PLUGIN" "$WORK/home/.local/lib/wireshark/plugins/$ABI/epan/"
+mkdir -p "$WORK/plugins/$ABI/epan" "$WORK/home" "$WORK/traces"
+cp "$PLUGIN" "$WORK/plugins/$ABI/epan/"
 AS_USER=()
 if [ "$(id -u)" = 0 ]; then
     AS_USER=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 fi
 
 ts() { # tshark as the test user with the test HOME; stderr kept in $WORK/stderr
-    "${AS_USER[@]}" env HOME="$WORK/home" WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 \
+    "${AS_USER[@]}" env HOME="$WORK/home" WIRESHARK_PLUGIN_DIR="$WORK/plugins" WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 \
         tshark "$@" 2>"$WORK/stderr"
 }
 fields() { # fields FILE FILTER FIELD... : one line per matching frame, values joined by |
@@ -43,10 +44,10 @@ fields() { # fields FILE FILTER FIELD... : one line per matching frame, values j
 count() { ts -r "$1" -2 -Y "$2" | wc -l; }
 
 # ---- the plugin loads from the personal folder, tshark dispatches to it ----
-if ts -G plugins | grep -q "$WORK/home/.local/lib/wireshark/plugins/$ABI/epan/nvmetrace.so"; then
+if ts -G plugins | grep -q "$WORK/plugins/$ABI/epan/nvmetrace.so"; then
     pass
 else
-    fail "tshark did not load the plugin from the personal folder"
+    fail "tshark did not load the plugin under test: $(ts -G plugins | grep nvmetrace)"
     exit 1
 fi
 
@@ -169,8 +170,9 @@ expect "config header fields" "$(fields "$EV" 'frame.number <= 3' nvt.cfg.vendor
 expect "capability fields" "$(fields "$EV" 'nvt.cfg.msix.table_size || nvt.cfg.pcie.devctl.mrrs ||
     nvt.cfg.pm.ps' nvt.cfg.field | tr '\n' ';')" \
     "MSI-X Message Control;PCI Express: Device Control;Power Management Control/Status;"
-expect "MSI-X table location" "$(fields "$EV" nvt.cfg.msix.bir nvt.cfg.msix.offset | tr '\n' ' ')" \
-    "0x00000400 0x00000600 "
+expect "MSI-X table and PBA offsets (shown unshifted)" "$(ts -r "$EV" -2 -O nvt -V \
+    -Y nvt.cfg.msix.offset | grep -o '= Offset: 0x[0-9a-f]*' | tr '\n' ' ')" \
+    "= Offset: 0x00002000 = Offset: 0x00003000 "
 expect "BAR0 sizing" "$(fields "$EV" nvt.cfg.bar0_size nvt.cfg.bar0_size)" 16384
 expect "BAR map" "$(fields "$EV" 'nvt.type == 5' nvt.bar.addr nvt.bar.size nvt.bar.64bit)" \
     "0x00000000febf0000|16384|1"
@@ -286,6 +288,21 @@ for f in "${inputs[@]}"; do
     fi
     [ $sample = 0 ] && flagged=$((flagged + $(count "$f" _ws.malformed)))
 done
+# ---- real boots (samples/boot, QEMU log imports): matching and decoding on real traffic ----
+for f in "$SRC"/samples/boot/*.pcapng*; do
+    [ -f "$f" ] || continue
+    b=$(basename "$f")
+    expect "$b: completions without their command" "$(count "$f" 'nvt.type == 12 && !nvt.cmd_in')" 0
+    expect "$b: false alarms" "$(count "$f" 'nvt.expert.reserved || nvt.expert.cid_reused ||
+        nvt.expert.no_submission || nvt.expert.doorbell_beyond_queue || nvt.expert.bar0_small ||
+        nvt.expert.doorbell_unknown_queue || nvt.expert.msix_vector_beyond')" 0
+    expect "$b: the guest's 4 KiB write at LBA 2048 (NLB from a partly known CDW12)" \
+        "$(fields "$f" 'nvt.sqe.cmd == "Write"' nvt.cmd.slba nvt.cmd.nlb nvt.cmd.blocks | sort -u)" \
+        "2048|7|8"
+    expect "$b: BAR0 size from the sizing read-back" "$(fields "$f" nvt.cfg.bar0_size \
+        nvt.cfg.bar0_size | sort -u)" 16384
+done
+
 echo "dissector tests: $checks checks, $fails failed; $nsamples samples, $ncorpus fuzz-corpus" \
     "files ($flagged records there flagged as malformed by the plugin's own length checks)"
 [ "$fails" -eq 0 ]
