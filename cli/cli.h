@@ -22,6 +22,9 @@ extern const struct nvt_command cmd_info, cmd_dump, cmd_convert;
 extern const struct nvt_command cmd_recover;
 extern const struct nvt_command cmd_import;
 extern const struct nvt_command cmd_capture;
+extern const struct nvt_command cmd_index;
+extern const struct nvt_command cmd_lint;
+extern const struct nvt_command cmd_stats;
 
 extern const struct nvt_command cmd_replay;
 /* Helpers shared by subcommands (cli/util.c). */

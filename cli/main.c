@@ -12,6 +12,9 @@ static const struct nvt_command *const commands[] = {
     &cmd_recover,
     &cmd_import,
     &cmd_capture,
+    &cmd_index,
+    &cmd_lint,
+    &cmd_stats,
     &cmd_replay,
     /* helpers add their subcommands here, one line each */
 };
