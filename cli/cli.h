@@ -27,6 +27,9 @@ extern const struct nvt_command cmd_lint;
 extern const struct nvt_command cmd_stats;
 
 extern const struct nvt_command cmd_replay;
+extern const struct nvt_command cmd_export;
+/* `nvmetrace import qtest` (cli/cmd_export.c): argv[0] "import", argv[1] "qtest". */
+int cli_import_qtest(int argc, char **argv);
 /* Helpers shared by subcommands (cli/util.c). */
 /* Prints cmd's help to stdout. */
 void cli_print_help(const struct nvt_command *cmd);

@@ -16,6 +16,7 @@ static const struct nvt_command *const commands[] = {
     &cmd_lint,
     &cmd_stats,
     &cmd_replay,
+    &cmd_export,
     /* helpers add their subcommands here, one line each */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

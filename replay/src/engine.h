@@ -51,7 +51,8 @@ struct rp_dev {
     uint8_t msix_cap, tbir, pbir;
     uint16_t msix_n, msix_ctl;
     uint32_t toff, poff;
-    int msix_programmed, msix_check, has_irq_events;
+    int msix_programmed, msix_check;
+    int has_irq_events, has_msix_events, has_cpl_events; /* outputs the trace holds */
     uint32_t vdata[RP_MAX_VECTORS];
     uint8_t vctrl[RP_MAX_VECTORS];
     uint8_t msi_seen[4 * RP_MAX_VECTORS];
@@ -71,6 +72,14 @@ struct rp_dev {
     int64_t last_mmio_index;
     int last_mmio_bar;
     uint32_t last_mmio_off;
+};
+
+/* What the trace needs of the target, found by one pass over it (run.c). */
+struct rp_prescan {
+    uint64_t low_need, high_need;   /* end of the highest RAM address used below/above 4 GiB */
+    int64_t low_at, high_at, bad_at;
+    uint64_t bad_addr;
+    int ext_config, intx;
 };
 
 enum { RP_X_CQE = 1, RP_X_DMA, RP_X_MSIX, RP_X_INTX_ASSERT, RP_X_INTX_DEASSERT };
@@ -97,6 +106,7 @@ struct eng {
     nvt_error *err;
     qt *q;                 /* NULL: export, no target */
     int accel_qtest, dead, stop;
+    int from_import;       /* trace made from a qtest script: BAR addresses used as they are */
     struct rp_dev *dev;
     size_t ndev;
     uint8_t *placed;       /* per event: its memory is in place */
@@ -116,6 +126,9 @@ void rp_intx_cb(void *ctx, int raise, int line);
 int rp_setup(struct eng *e, const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_result *res,
              nvt_error *err);
 void rp_teardown(struct eng *e);
+void rp_prescan(struct eng *e, struct rp_prescan *p);
+int rp_build_args(struct eng *e, const struct rp_prescan *p, int accel_qtest, rp_args *out);
+void rp_prologue(struct eng *e, const struct rp_prescan *p);
 int rp_kept(const struct eng *e, size_t i);
 int rp_is_host_action(const nvt_event *ev);
 int rp_is_device_event(const nvt_event *ev);

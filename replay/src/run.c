@@ -39,14 +39,8 @@ static uint64_t le(const uint8_t *p, int n)
 /* ---------------------------------------------------------------------------------------- */
 /* what the trace needs of the target */
 
-struct prescan {
-    uint64_t low_need, high_need;   /* end of the highest RAM address used below/above 4 GiB */
-    int64_t low_at, high_at, bad_at;
-    uint64_t bad_addr;
-    int ext_config, intx;
-};
 
-static void need(struct prescan *p, int64_t at, uint64_t gpa, uint64_t len, int must)
+static void need(struct rp_prescan *p, int64_t at, uint64_t gpa, uint64_t len, int must)
 {
     if (!len)
         return;
@@ -80,7 +74,7 @@ static int in_trace_bar(const struct eng *e, uint64_t gpa)
 
 /* Walks the trace once for the RAM it needs (queues, DMA, shadow doorbells), config space
  * beyond 256 bytes, INTx, BAR addresses and sizes. */
-static void prescan(struct eng *e, struct prescan *p)
+void rp_prescan(struct eng *e, struct rp_prescan *p)
 {
     memset(p, 0, sizeof *p);
     p->low_at = p->high_at = p->bad_at = -1;
@@ -123,8 +117,13 @@ static void prescan(struct eng *e, struct prescan *p)
             if (ev->u.cfg.offset >= 0x100)
                 p->ext_config = 1;
             break;
+        case NVT_EV_COMPLETION:
+            e->dev[d].has_cpl_events = 1;
+            break;
         case NVT_EV_INTERRUPT:
             e->dev[d].has_irq_events = 1;
+            if (ev->u.irq.kind == NVT_IRQ_MSIX)
+                e->dev[d].has_msix_events = 1;
             if (ev->u.irq.kind == NVT_IRQ_INTX_ASSERT || ev->u.irq.kind == NVT_IRQ_INTX_DEASSERT)
                 p->intx = 1;
             break;
@@ -624,7 +623,7 @@ static int args_synth(struct eng *e, rp_args *out)
 }
 
 /* Builds the whole command line (without -qtest) and decides the RAM layout. */
-static int build_args(struct eng *e, const struct prescan *p, int accel_qtest, rp_args *out)
+int rp_build_args(struct eng *e, const struct rp_prescan *p, int accel_qtest, rp_args *out)
 {
     rp_args src = {0}, dev = {0};
     char machine[64] = "q35";
@@ -745,6 +744,10 @@ int rp_setup(struct eng *e, const nvt_trace *t, const nvt_replay_opts *o, nvt_re
         rp_error(err, NVT_E_NOMEM, "out of memory");
         return -1;
     }
+    rp_args words = {0};
+    if (rp_comment_qemu_args(nvt_trace_comment(t), &words, &e->from_import) < 0)
+        e->from_import = 0;
+    rp_args_free(&words);
     for (size_t i = 0; i < e->ndev; i++) {
         struct rp_dev *d = &e->dev[i];
         d->index = (uint32_t)i;
@@ -793,7 +796,7 @@ void rp_teardown(struct eng *e)
 
 /* Commands before the trace: config space beyond 256 bytes needs the ECAM window (q35's MCH
  * PCIEXBAR, where SeaBIOS puts it); INTx needs the IOAPIC's inputs intercepted. */
-static void prologue(struct eng *e, const struct prescan *p)
+void rp_prologue(struct eng *e, const struct rp_prescan *p)
 {
     if (p->ext_config) {
         e->ecam = 1;
@@ -842,8 +845,8 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
     rp_args args = {0};
     if (rp_setup(&e, t, o, res, err) < 0)
         goto out;
-    struct prescan p;
-    prescan(&e, &p);
+    struct rp_prescan p;
+    rp_prescan(&e, &p);
     if (p.bad_at >= 0) {
         rp_error(err, NVT_E_ARG,
                  "event %" PRId64 ": guest address 0x%" PRIx64 " is neither RAM a q35 target can "
@@ -861,7 +864,7 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         rp_args_free(&args);
-        if (build_args(&e, &p, accel_qtest, &args) < 0)
+        if (rp_build_args(&e, &p, accel_qtest, &args) < 0)
             goto out;
         qt_start_opts so = {args.v, o->module_dir, o->timeout_ms, &e, rp_intx_cb, o->on_command};
         int early = 0;
@@ -901,7 +904,7 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
             e.q = NULL;
             goto out;
         }
-    prologue(&e, &p);
+    rp_prologue(&e, &p);
     if (rp_walk(&e) < 0) {
         qt_finish(e.q, NULL);
         e.q = NULL;

@@ -5,12 +5,13 @@
 # got values; the real Linux boot log (tests/import/data) replays with zero divergences; bad
 # input, a missing QEMU and a QEMU that refuses its options, dies or hangs give clear errors
 # and distinct exit codes, never a hang.
-# usage: test_replay.sh NVMETRACE GEN_REPLAY_TRACE FAKE_QEMU SOURCE_DIR
+# usage: test_replay.sh NVMETRACE GEN_REPLAY_TRACE FAKE_QEMU QTEST_IMPORT SOURCE_DIR
 set -u
 nvt=$1
 gen=$2
 fake=$3
-src=$4
+qimport=$4
+src=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -91,6 +92,35 @@ expect_grep "note: 288 SQEs rebuilt from reconstructed records" "$tmp/out"
 cp "$tmp/out" "$tmp/boot1"
 expect_rc 0 "$nvt" replay "$tmp/boot.pcapng"
 if cmp -s "$tmp/boot1" "$tmp/out"; then ok; else bad "two boot replays differ"; fi
+
+# ---- qtest scripts: export, run the export in QEMU, import it back, replay ----
+expect_rc 0 "$nvt" export qtest --snapshot-disks "$tmp/g.pcapng" -o "$tmp/g.qtest"
+args=$(sed -n 's/^nvmetrace export: run it with: qemu-system-x86_64 \(.*\) -qtest stdio < .*/\1/p' "$tmp/err")
+expect_grep "-device nvme,drive=d0,serial=nvtgen01,addr=04.0" "$tmp/err"
+lines=$(wc -l <"$tmp/g.qtest")
+if [ "$lines" -gt 300 ]; then ok; else bad "export has only $lines lines"; fi
+# Every command of the export is one QEMU accepts: one OK per line, nothing else. The module
+# (if built) gives the qtest accelerator; otherwise TCG with the vCPUs stopped.
+mod=$("$src/scripts/qemu/build-qemu.sh" --check qtest-module 2>/dev/null)
+if [ -n "$mod" ]; then accel=(-machine q35,accel=qtest); else accel=(-machine q35,accel=tcg -S); fi
+# shellcheck disable=SC2086
+QEMU_MODULE_DIR=$mod timeout 20 qemu-system-x86_64 $args "${accel[@]}" -qtest stdio \
+  -qtest-log none <"$tmp/g.qtest" >"$tmp/qemu.out" 2>"$tmp/qemu.err"
+oks=$(grep -c '^OK' "$tmp/qemu.out")
+if [ "$oks" -eq "$lines" ]; then ok; else bad "QEMU answered $oks OK of $lines: $(grep -v '^OK' "$tmp/qemu.out" | head -3) $(head -3 "$tmp/qemu.err")"; fi
+expect_rc 0 "$qimport" "$tmp/g.qtest" "$tmp/back.pcapng"
+expect_rc 0 "$nvt" replay --qemu-args "-drive driver=null-co,size=1048576,read-zeroes=on,id=d0,if=none -device nvme,drive=d0,serial=nvtgen01,addr=04.0" "$tmp/back.pcapng"
+expect_grep "result: clean" "$tmp/out"
+# The bug-report form, with its ARGS kept for the replay.
+expect_rc 0 "$nvt" export qtest --shell "$tmp/g.pcapng" -o "$tmp/g.sh"
+expect_grep "cat << EOF | qemu-system-x86_64 -machine q35,accel=qtest -nodefaults" "$tmp/g.sh"
+expect_rc 0 "$qimport" "$tmp/g.sh" "$tmp/back2.pcapng"
+expect_rc 0 "$nvt" replay "$tmp/back2.pcapng"
+expect_grep "result: clean" "$tmp/out"
+expect_grep "-device nvme,drive=d0,serial=nvtgen01,addr=04.0" "$tmp/out"
+expect_rc 0 "$nvt" export qtest "$tmp/back2.pcapng" -o "$tmp/g2.qtest"
+expect_rc 0 "$nvt" export qtest "$tmp/g.pcapng" -o "$tmp/g1.qtest"
+if cmp -s "$tmp/g1.qtest" "$tmp/g2.qtest"; then ok; else bad "export, import, export changed the script: $(diff "$tmp/g1.qtest" "$tmp/g2.qtest" | head -5)"; fi
 
 # ---- bad input: clear errors, distinct exit codes ----
 expect_rc 2 "$nvt" replay
