@@ -37,7 +37,7 @@ static const char index_schema_sql[] =
     "  device INTEGER NOT NULL, offset INTEGER NOT NULL, name TEXT, size INTEGER NOT NULL,\n"
     "  is_write INTEGER NOT NULL, value INTEGER);\n"
     "CREATE TABLE bars (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,\n"
-    "  ts_ns INTEGER NOT NULL, device INTEGER NOT NULL, bar INTEGER NOT NULL,\n"
+    "  ts_ns INTEGER NOT NULL, device INTEGER NOT NULL, bar INTEGER,\n"
     "  action TEXT NOT NULL, address INTEGER, size INTEGER, is64 INTEGER, is_io INTEGER,\n"
     "  value INTEGER);\n"
     "CREATE TABLE identify (command INTEGER PRIMARY KEY, device INTEGER NOT NULL,\n"
