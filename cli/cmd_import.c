@@ -83,6 +83,8 @@ static int run(int argc, char **argv)
     }
     if (rc < 0) {
         fprintf(stderr, "nvmetrace import: %s\n", err.msg);
+        if (err.code == NVT_E_FORMAT)
+            fprintf(stderr, "nvmetrace import: --skip-bad counts and skips malformed lines\n");
         if (st.records)
             fprintf(stderr, "nvmetrace import: %s holds the %llu records before the error\n",
                     out, (unsigned long long)st.records);

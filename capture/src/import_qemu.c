@@ -183,8 +183,7 @@ static int bad_line(nvt_qemu_importer *imp, nvt_error *err, const char *line, si
     for (size_t i = 0; i < n; i++)
         quote[i] = (line[i] >= 0x20 && line[i] < 0x7f) ? line[i] : '?';
     quote[n] = '\0';
-    return fail(imp, err, NVT_E_FORMAT, "%s: \"%s%s\"%s", why, quote, len > n ? "..." : "",
-                " (use --skip-bad to skip such lines)");
+    return fail(imp, err, NVT_E_FORMAT, "%s: \"%s%s\"", why, quote, len > n ? "..." : "");
 }
 
 /* ----------------------------------------------------------- little endian ---- */
