@@ -12,6 +12,7 @@ static int run(int argc, char **argv)
     struct ev_filter f;
     filter_init(&f);
     nvt_writer_opts wo = {0};
+    int salvage = 0;
     wo.keep_seq = 1; /* sequence numbers stay those of the source: gaps show what was filtered */
     for (int i = 1; i < argc; i++) {
         int k = filter_parse_arg(&f, "convert", argc, argv, &i);
@@ -33,6 +34,8 @@ static int run(int argc, char **argv)
                 return cli_usage_error("convert", "--level needs a number from 1 to 19");
             wo.zstd_level = (int)v;
             i++;
+        } else if (!strcmp(argv[i], "--salvage")) {
+            salvage = 1;
         } else if (!strcmp(argv[i], "--renumber")) {
             wo.keep_seq = 0;
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -48,7 +51,8 @@ static int run(int argc, char **argv)
     if (strcmp(in, out) == 0 && strcmp(in, "-") != 0)
         return cli_usage_error("convert", "input and output are the same file");
     nvt_error err;
-    nvt_reader *r = nvt_reader_open(in, &err);
+    nvt_reader_opts ro = {.allow_truncated = salvage};
+    nvt_reader *r = nvt_reader_open_opts(in, &ro, &err);
     if (!r) {
         fprintf(stderr, "nvmetrace convert: %s\n", err.msg);
         return EXIT_FAIL;
@@ -64,6 +68,7 @@ static int run(int argc, char **argv)
     static uint8_t rec[NVT_MAX_RECORD_LEN];
     size_t devices_written = 0;
     nvt_event ev;
+    memset(&ev, 0, sizeof ev);
     int rc;
     while ((rc = nvt_reader_next(r, &ev, &err)) == 1) {
         /* IDBs come before their packets; copy every device seen so far, in order, so
@@ -78,8 +83,31 @@ static int run(int argc, char **argv)
         if (nvt_writer_write_raw(w, ev.device, ev.ts_ns, rec, ev.raw_len, &err) < 0)
             goto fail;
     }
-    if (rc < 0)
+    if (rc < 0 && !salvage)
         goto fail;
+    if (salvage && (rc < 0 || nvt_reader_truncated(r))) {
+        /* Keep what came before the damage, and say in the file itself where it was cut. */
+        char text[700];
+        int n = snprintf(text, sizeof text, "nvmetrace convert --salvage: input cut after offset %llu: %s",
+                         (unsigned long long)nvt_reader_offset(r),
+                         rc < 0 ? err.msg : "it ends inside a block or a zstd frame");
+        fprintf(stderr, "nvmetrace convert: %s\n", text);
+        if (nvt_reader_device_count(r) > 0) {
+            for (; devices_written < nvt_reader_device_count(r); devices_written++)
+                if (nvt_writer_add_device(w, nvt_reader_device(r, devices_written), &err) < 0)
+                    goto fail;
+            nvt_event note;
+            memset(&note, 0, sizeof note);
+            note.type = NVT_EV_ANNOTATION;
+            note.ts_ns = ev.ts_ns;
+            note.seq = ev.seq + 1;
+            note.u.ann.level = NVT_ANN_WARNING;
+            note.u.ann.len = (uint16_t)(n < (int)sizeof text ? n : (int)sizeof text - 1);
+            note.u.ann.text = text;
+            if (nvt_writer_write(w, &note, NULL, &err) < 0)
+                goto fail;
+        }
+    }
     for (; devices_written < nvt_reader_device_count(r); devices_written++)
         if (nvt_writer_add_device(w, nvt_reader_device(r, devices_written), &err) < 0)
             goto fail;
@@ -112,7 +140,12 @@ const struct nvt_command cmd_convert = {
     "      --zstd         compress whatever OUT is called\n"
     "      --no-zstd      do not compress whatever OUT is called\n"
     "      --level N      zstd level, 1-19 (default 3)\n"
-    "      --renumber     number the output's events 0, 1, 2, ... instead\n" FILTER_HELP
+    "      --renumber     number the output's events 0, 1, 2, ... instead\n"
+    "      --salvage      copy what precedes damage instead of failing: for a trace cut\n"
+    "                     short without a crash ring (e.g. `nvmetrace capture` killed with\n"
+    "                     SIGKILL ends inside a zstd frame). The output ends with a warning\n"
+    "                     annotation saying where and why the input was cut.\n" FILTER_HELP
     "\nEXIT STATUS\n"
-    "    0 success; 1 IN is unreadable or corrupt, or OUT cannot be written; 2 usage error.\n",
+    "    0 success (with --salvage, also when IN was cut; the reason is printed); 1 IN is\n"
+    "    unreadable or corrupt, or OUT cannot be written; 2 usage error.\n",
 };

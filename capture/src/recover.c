@@ -105,7 +105,9 @@ static int ring_open(struct ring_file *rf, nvt_error *err)
     if (rf->fd < 0) {
         if (errno == ENOENT)
             fail(err, NVT_E_IO, rf->path, UINT64_MAX,
-                 "no crash ring: the capture was closed cleanly or was already recovered");
+                 "no crash ring: the capture was closed cleanly or was already recovered "
+                 "(a trace cut short without a ring, e.g. from a killed `nvmetrace capture`: "
+                 "use `nvmetrace convert --salvage`)");
         else
             fail(err, NVT_E_IO, rf->path, UINT64_MAX, "%s", strerror(errno));
         return -1;

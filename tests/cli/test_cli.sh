@@ -133,5 +133,28 @@ PY
 expect_rc 1 "$nvt" dump "$tmp/v2.pcapng"
 expect_grep "v2.pcapng: offset [0-9]+: record schema version 2 is not supported" "$tmp/err"
 
+# --salvage: a zstd trace cut short (as `nvmetrace capture` killed with SIGKILL leaves it)
+# is refused normally, and salvaged up to the damage with a warning annotation at the end.
+# (3000 I/Os per device: a few MB, so the compressed stream holds many zstd blocks.)
+"$gen" "$tmp/big.pcapng" 3000 || bad "generator failed"
+"$nvt" dump "$tmp/big.pcapng" >"$tmp/bigdump"
+"$nvt" convert "$tmp/big.pcapng" --level 1 -o "$tmp/s.pcapng.zst" >/dev/null 2>&1
+size=$(stat -c %s "$tmp/s.pcapng.zst")
+head -c $((size * 2 / 3)) "$tmp/s.pcapng.zst" >"$tmp/cut.pcapng.zst"
+expect_rc 1 "$nvt" info "$tmp/cut.pcapng.zst"
+expect_grep "cut.pcapng.zst: offset [0-9]+: file is truncated" "$tmp/err"
+expect_rc 0 "$nvt" convert --salvage "$tmp/cut.pcapng.zst" -o "$tmp/salvaged.pcapng"
+expect_grep "input cut after offset [0-9]+" "$tmp/err"
+expect_rc 0 "$nvt" dump "$tmp/salvaged.pcapng"
+n=$(wc -l <"$tmp/out")
+[ "$n" -gt 1000 ] && [ "$n" -lt "$(wc -l <"$tmp/bigdump")" ] && ok || bad "salvaged $n events"
+expect_grep "NOTE warning: nvmetrace convert --salvage: input cut after offset" "$tmp/out"
+# Every salvaged event is the source's event with the same sequence number.
+head -n $((n - 1)) "$tmp/out" >"$tmp/salv-events"
+head -n $((n - 1)) "$tmp/bigdump" >"$tmp/src-events"
+cmp -s "$tmp/salv-events" "$tmp/src-events" && ok || bad "salvaged events differ from the source"
+expect_rc 1 "$nvt" recover "$tmp/cut.pcapng.zst"
+expect_grep "convert --salvage" "$tmp/err"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
