@@ -207,6 +207,12 @@ typedef struct sqe {
     uint32_t cdw[16]; /* [10..15] */
 } sqe;
 
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
 static void put32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -230,8 +236,7 @@ static void sub_known(int dev, uint16_t sqid, uint16_t slot, const sqe *s, uint1
     uint8_t *b = ev.u.sub.sqe;
     b[0] = s->opc;
     b[1] = s->flags;
-    b[2] = (uint8_t)s->cid;
-    b[3] = (uint8_t)(s->cid >> 8);
+    put16(b + 2, s->cid);
     put32(b + 4, s->nsid);
     put64(b + 24, s->prp1);
     put64(b + 32, s->prp2);
@@ -256,16 +261,11 @@ static void cpl_known(int dev, uint16_t cqid, uint16_t sqid, uint16_t cid, uint1
     ev.u.cpl.known = known;
     uint8_t *c = ev.u.cpl.cqe;
     put32(c, dw0);
-    c[8] = (uint8_t)sqhd;
-    c[9] = (uint8_t)(sqhd >> 8);
-    c[10] = (uint8_t)sqid;
-    c[11] = (uint8_t)(sqid >> 8);
-    c[12] = (uint8_t)cid;
-    c[13] = (uint8_t)(cid >> 8);
-    uint16_t status = (uint16_t)(1u /* phase */ | (unsigned)sc << 1 | (unsigned)sct << 9 |
-                                 (dnr ? 0x8000u : 0));
-    c[14] = (uint8_t)status;
-    c[15] = (uint8_t)(status >> 8);
+    put16(c + 8, sqhd);
+    put16(c + 10, sqid);
+    put16(c + 12, cid);
+    put16(c + 14, (uint16_t)(1u /* phase */ | (unsigned)sc << 1 | (unsigned)sct << 9 |
+                             (dnr ? 0x8000u : 0)));
     emit(&ev);
 }
 
