@@ -11,6 +11,7 @@
  *                          DIR/two_devices.pcapng two controllers with the same (SQ, CID)
  *                                                 interleaved, and different doorbell strides
  *   gen_traces --bench N FILE                     N events of Read/Write I/O traffic
+ *   gen_traces --random N SEED FILE               N records of random bytes (hostile input)
  *
  * Every value the tests assert is set here; tests/dissector/run_tests.sh names them.
  */
@@ -782,14 +783,79 @@ static void write_bench(const char *path, long n)
     close_trace();
 }
 
+/* Hostile input: N records of random bytes in random lengths around each type's body size, so
+ * that every length check and every per-opcode decoder meets garbage. Half of the submissions
+ * carry a named opcode, so the command decoders see random dwords; config reads walk random
+ * capability pointers (loops included). Deterministic for a seed. */
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 16);
+}
+
+static void write_random(const char *path, long n, uint64_t seed)
+{
+    static const size_t fixed[] = {0, 8, 8, 24, 24, 24, 24, 8, 8, 8, 16, 80, 24, 24, 24, 8, 4, 32};
+    rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
+    open_trace(path);
+    int devs[2] = {add_device("0000:00:04.0"), add_device("0000:00:05.0")};
+    for (long i = 0; i < n; i++) {
+        uint8_t rec[NVT_HDR_LEN + 600];
+        uint32_t r = rnd();
+        uint8_t type = (uint8_t)(r % 20 < 18 ? 1 + r % 17 : r % 256);
+        size_t base = type < sizeof fixed / sizeof fixed[0] ? fixed[type] : 8;
+        size_t blen = (rnd() % 8 == 0) ? rnd() % (base + 1) : base + rnd() % 64;
+        if (type == NVT_EV_DMA_READ || type == NVT_EV_DMA_WRITE)
+            blen = base + rnd() % 512;
+        for (size_t k = 0; k < NVT_HDR_LEN + blen; k++)
+            rec[k] = (uint8_t)rnd();
+        rec[0] = rnd() % 16 ? NVT_SCHEMA_VERSION : (uint8_t)rnd();
+        rec[1] = type;
+        rec[2] = (uint8_t)(rnd() % 4 ? rnd() & NVT_F_KNOWN_MASK : rnd());
+        rec[3] = (uint8_t)(rnd() % 8 ? 0 : rnd());
+        uint8_t *b = rec + NVT_HDR_LEN;
+        if (type == NVT_EV_SUBMISSION && blen >= 80 && rnd() % 2) {
+            const struct nvt_name *t = rnd() % 2 ? nvt_admin_opcodes : nvt_io_opcodes;
+            size_t m = 0;
+            while (t[m].name)
+                m++;
+            b[16] = (uint8_t)t[rnd() % m].value;
+            b[0] = t == nvt_admin_opcodes ? 0 : 1; /* SQ id */
+            b[1] = 0;
+        }
+        if ((type == NVT_EV_CFG_READ || type == NVT_EV_CFG_WRITE) && blen >= 8) {
+            put16(b, (uint16_t)(rnd() % 2 ? rnd() % 0x140 : rnd()));
+            b[2] = (uint8_t)(1u << (rnd() % 3));
+        }
+        if ((type == NVT_EV_DMA_READ || type == NVT_EV_DMA_WRITE) && rnd() % 2)
+            put32(b + 12, (uint32_t)(blen - base)); /* a consistent captured length */
+        if (type == NVT_EV_ANNOTATION && blen >= 4 && rnd() % 2)
+            put16(b + 2, (uint16_t)(blen - 4));
+        nvt_error err;
+        now_ns += 1000;
+        if (nvt_writer_write_raw(w, (uint32_t)devs[rnd() % 2], now_ns, rec, NVT_HDR_LEN + blen,
+                                 &err) < 0)
+            die(&err);
+    }
+    close_trace();
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "--random") == 0) {
+        write_random(argv[4], atol(argv[2]), strtoull(argv[3], NULL, 0));
+        return 0;
+    }
     if (argc == 4 && strcmp(argv[1], "--bench") == 0) {
         write_bench(argv[3], atol(argv[2]));
         return 0;
     }
     if (argc != 2) {
-        fprintf(stderr, "usage: gen_traces DIR | gen_traces --bench N FILE\n");
+        fprintf(stderr, "usage: gen_traces DIR | --bench N FILE | --random N SEED FILE\n");
         return 2;
     }
     char p[4096];

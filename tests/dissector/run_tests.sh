@@ -258,6 +258,21 @@ expect "two devices: same SQ/CID matched per device" "$(fields "$TWO" 'nvt.type 
 expect "two devices: no false CID reuse" "$(count "$TWO" 'nvt.expert.cid_reused ||
     nvt.expert.no_submission')" 0
 
+# ---- hostile records: random bytes around every type's size, full trees, two passes ----
+RND=$WORK/traces/random.pcapng
+"$GEN" --random 20000 7 "$RND" && chmod a+r "$RND"
+ts -r "$RND" -2 -V >/dev/null
+rc=$?
+expect "tshark -V on random records: exit status, dissector bugs" \
+    "$rc $(grep -ci 'dissector bug' "$WORK/stderr")" "0 0"
+expect "random records: exceptions (malformed without the plugin's own length verdict)" \
+    "$(count "$RND" '_ws.malformed && !(nvt.expert.short_record || nvt.expert.version_invalid)')" 0
+flagged_rnd=$(count "$RND" 'nvt.expert.short_record')
+decoded_rnd=$(count "$RND" 'nvt.sqe.cmd && !_ws.malformed')
+if [ "$flagged_rnd" -gt 1000 ] && [ "$decoded_rnd" -gt 500 ]; then pass; else
+    fail "random records did not exercise both paths: $flagged_rnd short, $decoded_rnd SQEs decoded"
+fi
+
 # ---- every sample and every fuzz-corpus file: no malformed packet, no dissector bug ----
 # Samples are real captures: not one malformed packet. Fuzz-corpus files may hold records that
 # contradict their own lengths on purpose: the plugin must flag those itself (short_record,
