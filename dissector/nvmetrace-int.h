@@ -75,6 +75,8 @@ typedef struct nvt_dev {
     gboolean stride_noted;    /* the "stride assumed" note was given */
     gboolean bar0_sizing;     /* all ones written to BAR0, read-back pending */
     gboolean cc_en;           /* CC.EN as last written */
+    guint64 dbbuf_dbs;        /* Doorbell Buffer Config: shadow doorbells (0: none) */
+    guint64 dbbuf_eis;        /* ... and EventIdx buffer */
 } nvt_dev;
 
 /* Per-record results of the first pass. */
@@ -91,6 +93,7 @@ enum nvt_mmio_kind {
 #define NVT_A_DB_NO_QUEUE 0x08u
 #define NVT_A_BAR0_SMALL 0x10u
 #define NVT_A_MSIX_BEYOND 0x20u
+#define NVT_A_SHADOW_BEYOND 0x40u
 typedef struct nvt_pkt {
     nvt_cmd *cmd;             /* SUB: its command; CPL, DMA: the matched command */
     guint32 prev_frame;       /* CID reused: the earlier submission still outstanding */
@@ -107,7 +110,11 @@ typedef struct nvt_pkt {
     guint8 anomalies;         /* NVT_A_* */
     guint8 msi_64bit;
     guint8 stride_note;       /* MMIO doorbell: first one decoded with an assumed stride */
+    guint8 dbbuf;             /* DMA: NVT_DBBUF_* (shadow doorbell / EventIdx entry) */
 } nvt_pkt;
+#define NVT_DBBUF_NONE 0
+#define NVT_DBBUF_SHADOW 1
+#define NVT_DBBUF_EVENTIDX 2
 
 /* ---- nvmetrace-cmd.c ---- */
 void nvt_register_cmd(int proto);

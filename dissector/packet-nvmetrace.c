@@ -50,7 +50,8 @@ static int hf_irq_kind = -1, hf_irq_vector = -1, hf_irq_data = -1, hf_irq_addr =
 static int hf_sub_qid = -1, hf_sub_slot = -1, hf_sub_known = -1;
 static int hf_cpl_qid = -1, hf_cpl_slot = -1, hf_cpl_known = -1;
 static int hf_dma_gpa = -1, hf_dma_len = -1, hf_dma_caplen = -1, hf_dma_sqid = -1;
-static int hf_dma_cid = -1, hf_dma_data = -1, hf_dma_data_off = -1;
+static int hf_dma_cid = -1, hf_dma_data = -1, hf_dma_data_off = -1, hf_dma_dbbuf = -1;
+static int hf_dma_dbbuf_value = -1;
 static int hf_state = -1, hf_state_value = -1;
 static int hf_ann_level = -1, hf_ann_len = -1, hf_ann_text = -1;
 static int hf_stats_recorded = -1, hf_stats_dropped = -1, hf_stats_overflows = -1;
@@ -146,6 +147,7 @@ static void reset_controller(nvt_dev *dev)
     if (acq)
         wmem_map_insert(dev->queues, QKEY(1, 0), acq);
     dev->cc_en = FALSE;
+    dev->dbbuf_dbs = dev->dbbuf_eis = 0; /* a reset ends Doorbell Buffer Config */
 }
 
 static guint32 queue_size(const nvt_dev *dev, gboolean is_cq, guint16 qid)
@@ -548,7 +550,9 @@ static void track_submission(rec_ctx *c, nvt_pkt *pkt, guint16 sqid, int sqe, gu
     for (guint i = 0; i < 6; i++)
         if (known_bytes(known, 40 + 4 * (int)i, 4))
             cmd->known_cdw |= (guint8)(1u << i);
-    gboolean prps = known_bytes(known, 1, 1) && (tvb_get_guint8(tvb, sqe + 1) >> 6) == 0;
+    /* PRPs unless PSDT says SGLs (an importer that did not record CDW0's flags byte gives the
+     * data pointer as PRPs: QEMU logs PRP1/PRP2) */
+    gboolean prps = !known_bytes(known, 1, 1) || (tvb_get_guint8(tvb, sqe + 1) >> 6) == 0;
     if (prps && known_bytes(known, 24, 8))
         cmd->prp1 = tvb_get_letoh64(tvb, sqe + 24);
     pkt->cmd = cmd;
@@ -566,6 +570,10 @@ static void track_submission(rec_ctx *c, nvt_pkt *pkt, guint16 sqid, int sqe, gu
         guint64 *key = wmem_new(wmem_file_scope(), guint64);
         *key = cmd->prp1;
         wmem_map_insert(dev->by_prp1, key, cmd);
+    }
+    if (cmd->admin && cmd->opc == 0x7c && prps && known_bytes(known, 24, 16)) {
+        dev->dbbuf_dbs = cmd->prp1;
+        dev->dbbuf_eis = tvb_get_letoh64(tvb, sqe + 32);
     }
     if (cmd->admin && (cmd->known_cdw & 1)) {
         guint16 qid = (guint16)cmd->cdw10;
@@ -696,6 +704,60 @@ static void dissect_completion(rec_ctx *c)
 
 /* ---- DMA ---- */
 
+/* First pass: a DMA inside the Doorbell Buffer Config pages is a shadow doorbell (the host's
+ * SQ tail / CQ head, read by the device) or an EventIdx entry (written by the device); same
+ * layout as the doorbell registers, (2y + b) * (4 << CAP.DSTRD). */
+static void track_dbbuf(rec_ctx *c, nvt_pkt *pkt, guint64 gpa, guint32 caplen)
+{
+    const nvt_dev *dev = c->dev;
+    guint64 base;
+    if (dev->dbbuf_dbs && gpa >= dev->dbbuf_dbs && gpa - dev->dbbuf_dbs < 4096) {
+        pkt->dbbuf = NVT_DBBUF_SHADOW;
+        base = dev->dbbuf_dbs;
+    } else if (dev->dbbuf_eis && gpa >= dev->dbbuf_eis && gpa - dev->dbbuf_eis < 4096) {
+        pkt->dbbuf = NVT_DBBUF_EVENTIDX;
+        base = dev->dbbuf_eis;
+    } else {
+        return;
+    }
+    guint32 idx = (guint32)(gpa - base) / (4u << dev->dstrd);
+    pkt->db_qid = (guint16)(idx / 2);
+    pkt->db_is_cq = idx & 1;
+    pkt->qsize = queue_size(dev, pkt->db_is_cq, pkt->db_qid);
+    int data = c->b + NVT_BODY_DMA_LEN;
+    guint avail = (guint)MAX(tvb_captured_length_remaining(c->tvb, data), 0);
+    if (pkt->dbbuf == NVT_DBBUF_SHADOW && pkt->qsize && caplen >= 2 && avail >= 2) {
+        guint32 value = caplen >= 4 && avail >= 4 ? tvb_get_letohl(c->tvb, data)
+                                                  : tvb_get_letohs(c->tvb, data);
+        if (value >= pkt->qsize)
+            pkt->anomalies |= NVT_A_SHADOW_BEYOND;
+    }
+}
+
+static void dissect_dbbuf(rec_ctx *c, const nvt_pkt *pkt, int data, int n)
+{
+    tvbuff_t *tvb = c->tvb;
+    gboolean shadow = pkt->dbbuf == NVT_DBBUF_SHADOW;
+    proto_item *it = proto_tree_add_string(c->tree, hf_dma_dbbuf, tvb, data, n,
+                                           shadow ? "Shadow doorbell" : "EventIdx");
+    proto_item_set_generated(it);
+    add_gen_uint(c->tree, hf_db_qid, tvb, data, n, pkt->db_qid);
+    it = proto_tree_add_boolean(c->tree, hf_db_is_cq, tvb, data, n, pkt->db_is_cq);
+    proto_item_set_generated(it);
+    if (n >= 2)
+        add_gen_uint(c->tree, hf_dma_dbbuf_value, tvb, data, MIN(n, 4),
+                     n >= 4 ? tvb_get_letohl(tvb, data) : tvb_get_letohs(tvb, data));
+    if (pkt->qsize)
+        add_gen_uint(c->tree, hf_db_qsize, tvb, data, n, pkt->qsize);
+    if (pkt->anomalies & NVT_A_SHADOW_BEYOND)
+        expert_add_info_format(c->pinfo, it, &ei_nvt_doorbell_beyond,
+                               "Shadow %s doorbell value beyond the queue size (%u entries)",
+                               pkt->db_is_cq ? "CQ head" : "SQ tail", pkt->qsize);
+    wmem_strbuf_append_printf(c->info_extra, " [%s %s%u%s]", shadow ? "shadow" : "EventIdx",
+                              pkt->db_is_cq ? "CQ" : "SQ", pkt->db_qid,
+                              shadow ? (pkt->db_is_cq ? " head" : " tail") : "");
+}
+
 static void dissect_dma(rec_ctx *c)
 {
     tvbuff_t *tvb = c->tvb;
@@ -720,6 +782,7 @@ static void dissect_dma(rec_ctx *c)
             pkt->data_off = *done;
             *done += len;
         }
+        track_dbbuf(c, pkt, gpa, caplen);
     }
     proto_tree_add_item(c->tree, hf_dma_gpa, tvb, b, 8, ENC_LITTLE_ENDIAN);
     proto_tree_add_item(c->tree, hf_dma_len, tvb, b + 8, 4, ENC_LITTLE_ENDIAN);
@@ -740,6 +803,8 @@ static void dissect_dma(rec_ctx *c)
         expert_add_info_format(c->pinfo, ci, &ei_nvt_truncated,
                                "Only %u of the %u bytes transferred are in the trace", MIN(caplen, len),
                                len);
+    if (pkt && pkt->dbbuf)
+        dissect_dbbuf(c, pkt, data, n);
     if (!pkt || !pkt->cmd)
         return;
     const char *name = nvt_cmd_name(pkt->cmd->admin, pkt->cmd->opc);
@@ -1119,6 +1184,10 @@ void proto_register_nvmetrace(void)
         HF(hf_dma_data, "Data", "nvt.dma.data", FT_BYTES, BASE_NONE, NULL, 0),
         HF(hf_dma_data_off, "Offset in the command's data", "nvt.dma.data_offset", FT_UINT32,
            BASE_DEC, NULL, 0),
+        HF(hf_dma_dbbuf, "Doorbell buffer entry", "nvt.dma.dbbuf", FT_STRING, BASE_NONE, NULL,
+           0),
+        HF(hf_dma_dbbuf_value, "Shadow doorbell / EventIdx value", "nvt.dma.dbbuf_value",
+           FT_UINT32, BASE_DEC, NULL, 0),
         HF(hf_state, "State", "nvt.state", FT_UINT8, BASE_DEC, NVT_VALS(nvt_ctrl_states), 0),
         HF(hf_state_value, "Register value", "nvt.state.value", FT_UINT32, BASE_HEX, NULL, 0),
         HF(hf_ann_level, "Level", "nvt.ann.level", FT_UINT8, BASE_DEC, VALS(ann_level_vals),

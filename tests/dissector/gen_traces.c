@@ -629,6 +629,11 @@ static void write_events(const char *path)
     mmio(c.dev, 0, 0x3c, 4, 0x0000101f); /* CMBSZ: all, 4 KiB units, 1 unit */
     admin_commands(&c);
     io_commands(&c);
+    /* shadow doorbells (Doorbell Buffer Config gave 0x100b000 / 0x100c000): the device reads
+     * SQ 1's tail, 5, and writes CQ 1's EventIdx, 4 */
+    static const uint8_t tail[4] = {5}, eventidx[4] = {4};
+    dma(c.dev, 0, 0x100b000 + 8, tail, 4, NVT_QID_UNKNOWN, 0xffff);
+    dma(c.dev, 1, 0x100c000 + 12, eventidx, 4, NVT_QID_UNKNOWN, 0xffff);
     sqe del = {.opc = 0x00, .cid = 0x200};                /* Delete I/O SQ 1, then CQ 1 */
     del.cdw[10] = 1;
     run(&c, 0, &del, NULL, 0, 0, 0);
@@ -732,6 +737,11 @@ static void write_experts(const char *path)
     write_raw(c.dev, 1, 99, 0, body, 8);                  /* unknown event type */
     write_raw(c.dev, 1, NVT_EV_SUBMISSION, 0, body, 10);  /* body too short */
     write_raw(c.dev, 1, NVT_EV_DOORBELL, 0x0100, body, 8); /* unknown flag */
+    /* Doorbell Buffer Config, then a shadow SQ 0 tail of 9 (the admin SQ has 8 entries) */
+    sqe db = {.opc = 0x7c, .cid = 8, .prp1 = 0x5000000, .prp2 = 0x5001000};
+    sub(c.dev, 0, 4, &db);
+    static const uint8_t nine[4] = {9};
+    dma(c.dev, 0, 0x5000000, nine, 4, NVT_QID_UNKNOWN, 0xffff);
     close_trace();
 }
 

@@ -182,6 +182,9 @@ expect "MSI-X control" "$(fields "$EV" 'nvt.type == 9' nvt.msix.enabled nvt.msix
 expect "MSI-X vector control" "$(fields "$EV" 'nvt.msix.field == 3' nvt.msix.masked)" 0
 expect "interrupt kinds" "$(fields "$EV" nvt.irq.kind nvt.irq.kind | sort -u | tr '\n' ' ')" "0 1 2 3 "
 expect "controller states" "$(fields "$EV" nvt.state nvt.state | tr '\n' ' ')" "2 3 5 6 4 1 "
+expect "shadow doorbell and EventIdx" "$(fields "$EV" nvt.dma.dbbuf nvt.dma.dbbuf nvt.db.qid \
+    nvt.db.is_cq nvt.dma.dbbuf_value nvt.db.qsize | tr '\n' ' ')" \
+    "Shadow doorbell|1|0|5|64 EventIdx|1|1|4|64 "
 expect "annotation" "$(fields "$EV" nvt.ann.text nvt.ann.level nvt.ann.text)" "3|I/O done"
 expect "capture stats" "$(fields "$EV" nvt.stats.dropped nvt.stats.dropped)" 0
 
@@ -215,7 +218,8 @@ ex() { fields "$EX" "$1" frame.number | tr '\n' ' '; }
 expect "malformed packets in experts.pcapng" "$(ex _ws.malformed)" "59 "
 expect "BAR0 < 16 KiB (sizing read-back, BAR map)" "$(ex nvt.expert.bar0_small)" "18 21 "
 expect "MSI-X vector beyond the table" "$(ex nvt.expert.msix_vector_beyond)" "23 24 42 "
-expect "doorbell beyond the queue size" "$(ex nvt.expert.doorbell_beyond_queue)" "39 "
+expect "doorbell beyond the queue size (MMIO doorbell, shadow doorbell)" \
+    "$(ex nvt.expert.doorbell_beyond_queue)" "39 62 "
 expect "doorbell for a queue never created" "$(ex nvt.expert.doorbell_unknown_queue)" "41 60 "
 expect "CID reused while outstanding" "$(fields "$EX" nvt.expert.cid_reused frame.number \
     nvt.cid_reused_from)" "44|43"
@@ -314,6 +318,8 @@ for f in "$SRC"/samples/boot/*.pcapng*; do
     expect "$b: the guest's 4 KiB write at LBA 2048 (NLB from a partly known CDW12)" \
         "$(fields "$f" 'nvt.sqe.cmd == "Write"' nvt.cmd.slba nvt.cmd.nlb nvt.cmd.blocks | sort -u)" \
         "2048|7|8"
+    expect "$b: shadow doorbells found (Linux uses Doorbell Buffer Config)" \
+        "$([ "$(count "$f" 'nvt.dma.dbbuf == "Shadow doorbell"')" -gt 10 ] && echo yes)" yes
     expect "$b: BAR0 size from the sizing read-back" "$(fields "$f" nvt.cfg.bar0_size \
         nvt.cfg.bar0_size | sort -u)" 16384
 done
