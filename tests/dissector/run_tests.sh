@@ -92,6 +92,13 @@ expect "Identify Controller: completion frame, latency" \
 expect "completion of frame 48" "$(fields "$EV" 'frame.number == 50' nvt.cmd_in nvt.cmd nvt.latency)" \
     "48|Identify|0.000004000"
 
+# GUI re-dissection shows what the first pass saw: one pass and two passes agree
+expect "completion links and latencies, one pass vs two" \
+    "$(ts -r "$EV" -Y 'nvt.type == 12 || nvt.type == 7 || nvt.type == 14' -T fields \
+        -e nvt.cmd_in -e nvt.latency -e nvt.db.qsize -e nvt.id.ctrl.mn | md5sum)" \
+    "$(fields "$EV" 'nvt.type == 12 || nvt.type == 7 || nvt.type == 14' nvt.cmd_in nvt.latency \
+        nvt.db.qsize nvt.id.ctrl.mn | tr '|' '\t' | md5sum)"
+
 # ---- SQE / CQE fields ----
 expect "Set Features Number of Queues: requested" \
     "$(fields "$EV" 'nvt.type == 11 && nvt.cmd.fid == 7' nvt.feat.nq.nsqr nvt.feat.nq.ncqr)" "63|63"
