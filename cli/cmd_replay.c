@@ -271,7 +271,7 @@ void cli_print_crash_text(FILE *f, const nvt_replay_result *r)
     if (r->hung)
         fprintf(f, "  killed after the timeout\n");
     else if (r->term_signal)
-        fprintf(f, "  signal: %d\n", r->term_signal);
+        fprintf(f, "  signal: %d (%s)\n", r->term_signal, strsignal(r->term_signal));
     else
         fprintf(f, "  exit status: %d\n", r->exit_status);
     fprintf(f, "  signature: %s\n", r->signature);

@@ -466,7 +466,7 @@ static void queues_reset(struct rp_dev *d)
 }
 
 static void cq_create(struct eng *e, int64_t ev, struct rp_dev *d, uint16_t qid, uint64_t base,
-                      uint32_t entries, uint32_t entry_size)
+                      uint32_t entries, uint32_t entry_size, int zero)
 {
     struct rp_cq *cq = &d->cq[qid];
     memset(cq, 0, sizeof *cq);
@@ -477,7 +477,7 @@ static void cq_create(struct eng *e, int64_t ev, struct rp_dev *d, uint16_t qid,
     cq->phase = 1;
     /* Drivers hand the controller zeroed completion queue memory (the phase tag of a stale
      * entry would look new): do the same when there are completions to compare. */
-    if (d->has_cpl_events)
+    if (zero && d->has_cpl_events)
         mem_zero(e, ev, base, (uint64_t)entries * entry_size);
 }
 
@@ -493,8 +493,26 @@ static void sq_create(struct rp_dev *d, uint16_t qid, uint64_t base, uint32_t en
     sq->cursor = cursor;
 }
 
-/* The effect of an admin command on the queue layout, taken when its SQE is placed (the host
- * knows its queues when it submits the command). */
+/* The fields of a queue creation or deletion the engine needs: all known? */
+static int queue_fields_known(const nvt_event *ev)
+{
+    return (ev->u.sub.known & 0x0000ff00ff000000ull) == 0x0000ff00ff000000ull;
+}
+
+/* Memory a queue creation hands the controller, prepared when its SQE is placed (before the
+ * doorbell): drivers zero a completion queue before creating it. */
+static void admin_memory(struct eng *e, int64_t index, struct rp_dev *d, const nvt_event *ev)
+{
+    const uint8_t *s = ev->u.sub.sqe;
+    if (s[0] != 0x05 || !queue_fields_known(ev) || !d->has_cpl_events)
+        return;
+    uint32_t entries = (uint32_t)(get_le(s + 40, 4) >> 16) + 1;
+    mem_zero(e, index, get_le(s + 24, 8), (uint64_t)entries << ((d->cc >> 20) & 0xf));
+}
+
+/* The effect of an admin command on the queue layout, taken when the walk reaches its SUB
+ * record, in trace order (not when it is placed: a doorbell may place SQEs of later commands
+ * early, and a Delete must not take effect before the commands it follows). */
 static void admin_effect(struct eng *e, int64_t index, struct rp_dev *d, const nvt_event *ev)
 {
     const uint8_t *s = ev->u.sub.sqe;
@@ -504,31 +522,31 @@ static void admin_effect(struct eng *e, int64_t index, struct rp_dev *d, const n
     uint16_t qid = (uint16_t)cdw10;
     uint32_t entries = (cdw10 >> 16) + 1;
     uint64_t known = ev->u.sub.known;
-    int fields_known = (known & 0x0000ff00ff000000ull) == 0x0000ff00ff000000ull;
+    int fields_known = queue_fields_known(ev);
     switch (opc) {
     case 0x05: /* Create I/O Completion Queue */
     case 0x01: /* Create I/O Submission Queue */
-        if (!fields_known || !qid) {
-            rp_note(e, "event %" PRId64 ": queue creation whose address or size the trace does "
+        if (!fields_known || !qid || qid > RP_MAX_QID) {
+            rp_note(e, "event %" PRId64 ": queue creation whose id, address or size the trace does "
                        "not know; that queue cannot be rebuilt",
                     index);
             return;
         }
         if (opc == 0x05)
-            cq_create(e, index, d, qid, prp1, entries, 1u << ((d->cc >> 20) & 0xf));
+            cq_create(e, index, d, qid, prp1, entries, 1u << ((d->cc >> 20) & 0xf), 0);
         else
             sq_create(d, qid, prp1, entries, 1u << ((d->cc >> 16) & 0xf), (size_t)index + 1);
         return;
     case 0x00: /* Delete I/O Submission Queue */
-        if (fields_known && qid)
+        if (fields_known && qid && qid <= RP_MAX_QID)
             d->sq[qid].valid = 0;
         return;
     case 0x04: /* Delete I/O Completion Queue */
-        if (fields_known && qid)
+        if (fields_known && qid && qid <= RP_MAX_QID)
             d->cq[qid].valid = 0;
         return;
     case 0x7c: /* Doorbell Buffer Config: PRP1 shadow doorbells, PRP2 EventIdx */
-        if ((known & 0xffffffffff000000ull) == 0x0000ffffff000000ull ||
+        if ((known & 0x0000ffffff000000ull) == 0x0000ffffff000000ull ||
             (known & 0x000000ffff000000ull) == 0x000000ffff000000ull) {
             d->dbbuf = 1;
             d->dbs = prp1;
@@ -584,7 +602,7 @@ static int place_sqe(struct eng *e, size_t i)
     if (ev->u.sub.known != UINT64_MAX)
         rebuild_defaults(e, sqe, ev->u.sub.known, ev->u.sub.qid);
     if (ev->u.sub.qid == 0)
-        admin_effect(e, (int64_t)i, d, ev);
+        admin_memory(e, (int64_t)i, d, ev);
     mem_write(e, (int64_t)i, sq->base + (uint64_t)slot * sq->entry, sqe, sizeof sqe);
     /* Data and PRP lists the command reads: records of the same queue and CID before the
      * command's completion. */
@@ -667,7 +685,7 @@ static void cc_write(struct eng *e, int64_t ev, struct rp_dev *d, uint32_t cc)
     if (!was && now) {
         queues_reset(d);
         sq_create(d, 0, d->asq, (d->aqa & 0xfff) + 1, 64, (size_t)(ev + 1));
-        cq_create(e, ev, d, 0, d->acq, ((d->aqa >> 16) & 0xfff) + 1, 16);
+        cq_create(e, ev, d, 0, d->acq, ((d->aqa >> 16) & 0xfff) + 1, 16, 1);
     }
 }
 
@@ -1410,6 +1428,7 @@ static int step_place(struct eng *e, size_t a, size_t b)
     return 0;
 }
 
+/* Events that are not host actions, in trace order: what they tell about the host's view. */
 static void info_event(struct eng *e, size_t i)
 {
     const nvt_event *ev = nvt_trace_event(e->t, i);
@@ -1418,6 +1437,8 @@ static void info_event(struct eng *e, size_t i)
     struct rp_dev *d = &e->dev[ev->device];
     if (ev->type == NVT_EV_BAR_MAP && ev->u.bar.bar < 6)
         d->bar[ev->u.bar.bar].hint = ev->u.bar.addr;
+    else if (ev->type == NVT_EV_SUBMISSION && ev->u.sub.qid == 0)
+        admin_effect(e, (int64_t)i, d, ev);
 }
 
 int rp_walk(struct eng *e)

@@ -104,6 +104,17 @@ int rp_comment_qemu_args(const char *comment, rp_args *out, int *from_import)
     rp_args words = {0};
     if (rp_split_words(dd + 4, &words) < 0)
         return -1;
+    /* The trace reader keeps 255 bytes of a comment: a comment that long may end in the middle
+     * of a word, which would be a different (wrong) option. Drop that word. */
+    if (strlen(comment) == 255 && words.n > 1) {
+        free(words.v[words.n - 1]);
+        words.v[--words.n] = NULL;
+        /* ... and an option left without its value would take the next argument as its own. */
+        if (words.n > 1 && words.v[words.n - 1][0] == '-') {
+            free(words.v[words.n - 1]);
+            words.v[--words.n] = NULL;
+        }
+    }
     int rc = -1;
     /* The first word is the binary: "qemu-system-x86_64" or a path ending in it. */
     if (words.n && strstr(words.v[0], "qemu-system")) {

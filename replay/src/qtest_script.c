@@ -312,8 +312,10 @@ nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
         }
     }
     char comment[2600];
+    /* The replay configures its target from the ARGS after " -- " (no file name before them:
+     * the trace reader keeps only 255 bytes of a comment). */
     if (st->qemu_args[0])
-        snprintf(comment, sizeof comment, "nvmetrace import qtest %s -- qemu-system-x86_64 %s", name,
+        snprintf(comment, sizeof comment, "nvmetrace import qtest -- qemu-system-x86_64 %s",
                  st->qemu_args);
     else
         snprintf(comment, sizeof comment, "nvmetrace import qtest %s", name);
@@ -441,13 +443,13 @@ int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *a
     if (o->shell_form) {
         char head[5000];
         snprintf(head, sizeof head,
-                 "# %" PRIu64 " events of a trace, exported by nvmetrace for qtest (QEMU 7.2's "
-                 "qtest protocol).\n"
+                 "# A trace of %" PRIu64 " event%s, exported by nvmetrace as a qtest script "
+                 "(QEMU 7.2's qtest protocol).\n"
                  "# Without the qtest accelerator (Debian): QEMU_MODULE_DIR=<folder with "
                  "accel-qtest-x86_64.so>,\n"
                  "# or replace accel=qtest by accel=tcg and add -S.\n"
                  "cat << EOF | %s %s -qtest stdio\n",
-                 (uint64_t)nvt_trace_count(t), qemu, line);
+                 (uint64_t)nvt_trace_count(t), nvt_trace_count(t) == 1 ? "" : "s", qemu, line);
         if (o->write(o->ctx, head, strlen(head)) < 0)
             x.failed = 1;
     }

@@ -449,7 +449,12 @@ static void opt_get(const char *opts, const char *key, char *out, size_t outlen)
  * file is never written. */
 static void rewrite_drive(struct eng *e, const char *opt, int blockdev, char *out, size_t outlen)
 {
-    char file[512];
+    char file[512], driver[64];
+    opt_get(opt, "driver", driver, sizeof driver);
+    if (!strcmp(driver, "null-co")) {
+        snprintf(out, outlen, "%s", opt); /* already what the replay wants */
+        return;
+    }
     opt_get(opt, blockdev ? "filename" : "file", file, sizeof file);
     struct stat st;
     int exists = file[0] && stat(file, &st) == 0 && S_ISREG(st.st_mode);
@@ -622,6 +627,14 @@ static int args_synth(struct eng *e, rp_args *out)
     return 0;
 }
 
+static int has_nvme_device(const rp_args *a)
+{
+    for (size_t i = 0; i + 1 < a->n; i++)
+        if (!strcmp(a->v[i], "-device") && !strncmp(a->v[i + 1], "nvme", 4))
+            return 1;
+    return 0;
+}
+
 /* Builds the whole command line (without -qtest) and decides the RAM layout. */
 int rp_build_args(struct eng *e, const struct rp_prescan *p, int accel_qtest, rp_args *out)
 {
@@ -636,17 +649,27 @@ int rp_build_args(struct eng *e, const struct rp_prescan *p, int accel_qtest, rp
                 goto out;
         if (args_from_import(&src, &dev, machine, sizeof machine, &user_ram))
             goto out;
-    } else if (rp_comment_qemu_args(nvt_trace_comment(e->t), &src, &from_import) == 0) {
+    } else if (rp_comment_qemu_args(nvt_trace_comment(e->t), &src, &from_import) == 0 &&
+               (from_import || has_nvme_device(&src))) {
         if (from_import ? args_from_import(&src, &dev, machine, sizeof machine, &user_ram)
                         : args_from_capture(e, &src, &dev, machine, sizeof machine, &user_ram))
             goto out;
         if (!from_import)
             rp_note(e, "target configured from the command line in the trace's comment");
-    } else if (args_synth(e, &dev)) {
-        goto out;
     } else {
-        rp_note(e, "the trace does not say how its device was configured: replaying into a default "
-                   "QEMU NVMe controller with a 1 GiB null-co disk (--qemu-args to choose)");
+        if (src.n) {
+            /* A captured command line without its -device nvme: cut short (the trace reader
+             * keeps 255 bytes of a comment). Still take the machine type and RAM size. */
+            rp_args ignored = {0};
+            args_from_capture(e, &src, &ignored, machine, sizeof machine, &user_ram);
+            rp_args_free(&ignored);
+        }
+        if (args_synth(e, &dev))
+            goto out;
+        rp_note(e, "%s: replaying into a default QEMU NVMe controller with a 1 GiB null-co disk "
+                   "(--qemu-args to choose)",
+                src.n ? "the command line in the trace's comment is incomplete (no -device nvme)"
+                      : "the trace does not say how its device was configured");
     }
     if (!e->o->replace_args && e->o->qemu_args)
         for (const char *const *a = e->o->qemu_args; *a; a++)

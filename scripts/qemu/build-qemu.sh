@@ -3,20 +3,21 @@
 # qemu-system-x86 package, into a cache outside the repository, and prints the result's path.
 # A second call with the same inputs prints the cached path at once.
 #
-# usage: build-qemu.sh [--check] qtest-module
-#        build-qemu.sh [--check] crash NAME
+# usage: build-qemu.sh [--check|--path] qtest-module
+#        build-qemu.sh [--check|--path] crash NAME
 #
 #   qtest-module  the accel-qtest module Debian deletes from its package (debian/rules removes
 #                 accel-qtest-*.so), built with the installed binary's version string so the
 #                 module stamp matches. Prints the folder to put in QEMU_MODULE_DIR; with it,
 #                 the installed qemu-system-x86_64 accepts -machine accel=qtest and replay runs
-#                 on virtual time. About 2 minutes on 2 cores.
+#                 on virtual time. About a minute (it compiles a handful of files).
 #   crash NAME    a whole minimal qemu-system-x86_64 (x86_64-softmmu, default devices, no
 #                 optional features, qtest built in) with samples/crash/NAME/*.patch applied
 #                 on top of Debian's patches: a QEMU with a public NVMe fix reverted. Prints the
-#                 binary's path. About 7 minutes on 2 cores.
+#                 binary's path. About 7 CPU-minutes: 4 minutes on 2 idle cores.
 #   --check       print the cached path and exit 0 if it exists; exit 3 without building if
 #                 not (tests use this to skip cleanly).
+#   --path        print where the result goes, built or not.
 #
 # Environment: NVT_QEMU_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/nvmetrace/qemu),
 # NVT_QEMU_JOBS (default 2), QEMU (the installed binary, default qemu-system-x86_64).
@@ -34,11 +35,12 @@ jobs=${NVT_QEMU_JOBS:-2}
 qemu=${QEMU:-qemu-system-x86_64}
 
 die() { echo "build-qemu: $*" >&2; exit 1; }
-usage() { sed -n '2,26p' "$0" >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" >&2; exit 2; }
 log() { echo "build-qemu: $*" >&2; }
 
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+if [ "${1:-}" = "--path" ]; then check=2; shift; fi
 what=${1:-}
 name=""
 case $what in
@@ -49,7 +51,7 @@ case $what in
     case $name in *[!A-Za-z0-9_.-]*|.*) die "bad crash name '$name'" ;; esac
     [ -d "$repo/samples/crash/$name" ] || die "no samples/crash/$name"
     ls "$repo/samples/crash/$name"/*.patch >/dev/null 2>&1 || die "no patch in samples/crash/$name" ;;
-  -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
   *) usage ;;
 esac
 
@@ -60,12 +62,28 @@ srcver=$(dpkg-query -W -f '${source:Version}' qemu-system-x86 2>/dev/null) ||
 banner=$("$qemu" --version 2>/dev/null | head -n1) || die "cannot run $qemu --version"
 pkgversion=$(sed -n 's/^QEMU emulator version [^ ]* (\(.*\))$/\1/p' <<<"$banner")
 [ -n "$pkgversion" ] || die "cannot find the package version in '$banner'"
-upstream=${srcver#*:}
-upstream=${upstream%-*}
 
-# Cache key: source version + this script + the patches, so a changed recipe rebuilds.
-key_input=$(cat "$0"; echo "$srcver $pkgversion")
-if [ -n "$name" ]; then key_input+=$(cat "$repo/samples/crash/$name"/*.patch); fi
+# Debian's own paths (debian/rules common_configure_opts) so the module's CONFIG_QEMU_MODDIR and
+# the firmware path agree with the installed package.
+common=(--prefix=/usr --sysconfdir=/etc --libdir=/usr/lib/x86_64-linux-gnu
+        --libexecdir=/usr/lib/qemu --localstatedir=/var
+        --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+        --target-list=x86_64-softmmu --without-default-features --enable-fdt=system
+        --disable-docs --disable-werror)
+if [ "$what" = qtest-module ]; then
+  conf=("${common[@]}" --enable-modules --with-pkgversion="$pkgversion" --enable-tcg --enable-kvm)
+  targets=(accel-qtest-x86_64.so)
+else
+  conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace crash build $name")
+  targets=(qemu-system-x86_64)
+fi
+
+# Cache key: what the result depends on (the recipe revision below, the source version, the
+# configure options, the patches), so a changed recipe rebuilds and an edited comment does not.
+recipe=1
+key_input=$(echo "$recipe $srcver $pkgversion ${conf[*]} ${targets[*]}")
+# (only the diff part of a patch: its explanation above the diff may change freely)
+if [ -n "$name" ]; then key_input+=$(sed -n '/^--- /,$p' "$repo/samples/crash/$name"/*.patch); fi
 key=$(sha256sum <<<"$key_input" | cut -c1-12)
 if [ "$what" = qtest-module ]; then
   out=$cache/qtest-module-$key
@@ -76,6 +94,7 @@ else
   product=$out/qemu-system-x86_64
   result=$product
 fi
+if [ $check -eq 2 ]; then echo "$result"; exit 0; fi
 if [ -s "$product" ]; then echo "$result"; exit 0; fi
 [ $check -eq 1 ] && exit 3
 
@@ -148,21 +167,6 @@ if [ -n "$name" ]; then
   done
 fi
 
-# Debian's own paths (debian/rules common_configure_opts) so the module's CONFIG_QEMU_MODDIR and
-# the firmware path agree with the installed package.
-common=(--prefix=/usr --sysconfdir=/etc --libdir=/usr/lib/x86_64-linux-gnu
-        --libexecdir=/usr/lib/qemu --localstatedir=/var
-        --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
-        --target-list=x86_64-softmmu --without-default-features --enable-fdt=system
-        --disable-docs --disable-werror)
-if [ "$what" = qtest-module ]; then
-  conf=("${common[@]}" --enable-modules --with-pkgversion="$pkgversion" --enable-tcg --enable-kvm)
-  targets=(accel-qtest-x86_64.so)
-else
-  conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace crash build $name")
-  targets=(qemu-system-x86_64)
-fi
-
 start=$(date +%s)
 mkdir -p "$work/build"
 log "configure: ${conf[*]}"
@@ -189,6 +193,22 @@ if [ "$what" = qtest-module ]; then
   kill "$pid"; wait "$pid" 2>/dev/null || true
 else
   cp "$work/build/qemu-system-x86_64" "$out.tmp/"
+  # QEMU finds firmware (bios-256k.bin, ...) relative to its own folder when that holds a
+  # qemu-bundle tree: point it at the installed Debian firmware instead of installing.
+  mkdir -p "$out.tmp/qemu-bundle/usr/share" "$out.tmp/qemu-bundle/usr/lib/ipxe"
+  ln -s /usr/share/qemu "$out.tmp/qemu-bundle/usr/share/qemu"
+  ln -s /usr/share/seabios "$out.tmp/qemu-bundle/usr/share/seabios"
+  ln -s /usr/lib/ipxe/qemu "$out.tmp/qemu-bundle/usr/lib/ipxe/qemu"
+  "$out.tmp/qemu-system-x86_64" -machine q35,accel=qtest -qtest null -nodefaults -display none \
+    -S </dev/null >/dev/null 2>"$work/check.log" &
+  pid=$!
+  sleep 2
+  if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid" || true
+    cat "$work/check.log" >&2
+    die "the built QEMU does not start"
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 echo "qemu $srcver '$pkgversion' ${name:+crash $name }built $(date -u +%FT%TZ) in $(( $(date +%s) - start )) s" \
   >"$out.tmp/BUILDINFO"
