@@ -25,6 +25,8 @@ extern const struct nvt_command cmd_capture;
 extern const struct nvt_command cmd_index;
 extern const struct nvt_command cmd_lint;
 extern const struct nvt_command cmd_stats;
+extern const struct nvt_command cmd_diff;
+extern const struct nvt_command cmd_report;
 
 extern const struct nvt_command cmd_replay;
 extern const struct nvt_command cmd_export;

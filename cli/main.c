@@ -15,6 +15,8 @@ static const struct nvt_command *const commands[] = {
     &cmd_index,
     &cmd_lint,
     &cmd_stats,
+    &cmd_diff,
+    &cmd_report,
     &cmd_replay,
     &cmd_export,
     /* helpers add their subcommands here, one line each */

@@ -38,11 +38,12 @@ struct batch {
     const char *what;
 };
 
-enum { S_DEV, S_QINS, S_QDEL, S_REG, S_BAR, S_IDENT, S_CTRL, S_NS, S_ANN,
+enum { S_DEV, S_QSHADOW, S_QINS, S_QDEL, S_REG, S_BAR, S_IDENT, S_CTRL, S_NS, S_ANN,
        S_STATS, S_FINDING, S_COUNT };
 
 static const char *const stmt_sql[S_COUNT] = {
-    [S_DEV] = "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?)",
+    [S_DEV] = "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
+    [S_QSHADOW] = "UPDATE queues SET shadow = 1 WHERE device = ? AND deleted_event IS NULL",
     [S_QINS] = "INSERT INTO queues (device, type, qid, size, cqid, vector, flags, contiguous, "
                "ien, priority, base, shadow, created_event, created_ts, created_by) "
                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -521,7 +522,7 @@ static void put_sqe(struct cell *r, int col, const struct mcmd *c, unsigned off,
         put(r, col, v + add);
 }
 
-#define CMD_COLS 38
+#define CMD_COLS 39
 
 static void on_cmd_done(void *ctx, struct model *m, struct mcmd *c)
 {
@@ -582,7 +583,15 @@ static void on_cmd_done(void *ctx, struct model *m, struct mcmd *c)
     put_opt(r, col++, done && (c->cqe_known & 0x0300) == 0x0300, le_get(c->cqe + 8, 2));
     put_text(r, col++, end_names[c->end]);
     put(r, col++, c->reconstructed);
+    put_opt(r, col++, c->irq_route == IRQ_MSIX || c->irq_route == IRQ_PIN,
+            c->irq_route == IRQ_MSIX ? c->irq_vector : 0xffffu);
     batch_add(x, &x->commands);
+    /* Doorbell Buffer Config also shadows the queues that already exist */
+    if (done && have_opc && cmd_admin(c) && opc == 0x7c && (!have_status || !(status & 0x7ff))) {
+        sqlite3_stmt *s = x->st[S_QSHADOW];
+        bind_u(s, 1, c->device);
+        step(x, s, "update queues");
+    }
 }
 
 static void on_queue(void *ctx, struct model *m, uint32_t dev, uint16_t qid, int is_cq,
@@ -790,6 +799,26 @@ static int insert_findings(struct ix *x, const nvt_finding *f, size_t n)
     return 0;
 }
 
+/* What the model learnt about each device over the whole trace. */
+static int device_facts(struct ix *x, struct model *m)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(x->db, "UPDATE devices SET msix_vectors = ? WHERE id = ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        return db_fail(x, "prepare devices");
+    int rc = 0;
+    for (size_t i = 0; i < model_ndevs(m) && !rc; i++) {
+        struct mdev *d = model_dev(m, (uint32_t)i);
+        if (!d || !d->msix_table_size)
+            continue;
+        bind_u(s, 1, d->msix_table_size);
+        bind_u(s, 2, i);
+        rc = step(x, s, "update devices");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ driver ---- */
 
 static int prepare_all(struct ix *x)
@@ -831,7 +860,11 @@ static int build(struct ix *x, const char *trace_path, const nvt_index_opts *o)
     }
     struct walk_hooks h = {on_device, on_event, on_cmd_done, on_queue, on_identify, x};
     struct walk_info info;
-    int rc = walk_file(trace_path, &h, l, o->progress, o->progress_ctx, &info, NULL, x->err);
+    struct model *m = NULL;
+    int rc = walk_file(trace_path, &h, l, o->progress, o->progress_ctx, &info, &m, x->err);
+    if (rc == 0)
+        rc = device_facts(x, m);
+    model_free(m);
     if (rc == 0 && x->failed)
         rc = -1;
     if (rc == 0)

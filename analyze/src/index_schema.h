@@ -11,7 +11,7 @@ static const char index_schema_sql[] =
     "  PRIMARY KEY (kind, value));\n"
     "CREATE TABLE devices (id INTEGER PRIMARY KEY, bdf TEXT, vendor_id INTEGER,\n"
     "  device_id INTEGER, subsys_vendor_id INTEGER, subsys_id INTEGER, class_code INTEGER,\n"
-    "  revision INTEGER, model TEXT, emulator TEXT);\n"
+    "  revision INTEGER, model TEXT, emulator TEXT, msix_vectors INTEGER);\n"
     /* one row per event; the typed views below name the columns per event type */
     "CREATE TABLE events (id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL,\n"
     "  device INTEGER NOT NULL, type INTEGER NOT NULL, flags INTEGER NOT NULL,\n"
@@ -26,7 +26,7 @@ static const char index_schema_sql[] =
     "  dma_bytes INTEGER NOT NULL, sub_event INTEGER NOT NULL, sub_ts INTEGER NOT NULL,\n"
     "  cpl_event INTEGER, cpl_ts INTEGER, latency_ns INTEGER, status INTEGER, sct INTEGER,\n"
     "  sc INTEGER, status_name TEXT, dnr INTEGER, dw0 INTEGER, dw1 INTEGER, sq_head INTEGER,\n"
-    "  end_reason TEXT NOT NULL, reconstructed INTEGER NOT NULL);\n"
+    "  end_reason TEXT NOT NULL, reconstructed INTEGER NOT NULL, irq_vector INTEGER);\n"
     "CREATE TABLE queues (id INTEGER PRIMARY KEY, device INTEGER NOT NULL,\n"
     "  type TEXT NOT NULL, qid INTEGER NOT NULL, size INTEGER, cqid INTEGER, vector INTEGER,\n"
     "  flags INTEGER, contiguous INTEGER, ien INTEGER, priority INTEGER, base INTEGER,\n"

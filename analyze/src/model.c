@@ -408,18 +408,23 @@ static void ctrl_up(struct model *m, struct mdev *d, uint64_t event, uint64_t ts
 
 /* -------------------------------------------------------------- config space ---- */
 
+/* Size from a sizing read-back: the lowest address bit the device lets the host set (PCI
+ * 3.0 sec. 6.2.5.1). That also covers I/O BARs with hard-wired upper bits; a read-back with
+ * no address bit set means the BAR is not implemented (size 0). */
 static void bar_update_size(struct mbar *b, uint32_t probe_lo, uint32_t probe_hi, int have_hi)
 {
-    if (probe_lo & 1) { /* I/O BAR: bits 31:2 are address */
+    uint64_t mask;
+    if (probe_lo & 1) {
         b->is_io = 1;
-        b->size = (uint64_t)((~(probe_lo & ~3u) + 1) & 0xffffffffu);
+        mask = probe_lo & ~3u;
     } else {
         b->is_io = 0;
         b->is64 = ((probe_lo >> 1) & 3) == 2;
-        uint64_t mask = (uint64_t)(probe_lo & ~0xfu);
-        mask |= (b->is64 ? (uint64_t)(have_hi ? probe_hi : 0xffffffffu) : 0xffffffffu) << 32;
-        b->size = ~mask + 1;
+        mask = probe_lo & ~0xfu;
+        if (b->is64)
+            mask |= (uint64_t)(have_hi ? probe_hi : 0xffffffffu) << 32;
     }
+    b->size = mask & (~mask + 1);
     b->type_known = 1;
     b->size_known = b->size != 0;
 }
@@ -678,6 +683,8 @@ static struct mcmd *cmd_alloc(struct model *m)
     c->cqe_known = 0;
     c->dma_read = c->dma_write = 0;
     c->dma_records = 0;
+    c->irq_route = IRQ_UNKNOWN;
+    c->irq_vector = 0;
     c->data = c->data_known = NULL;
     c->next = NULL;
     return c;
@@ -940,6 +947,15 @@ static void completion(struct model *m, struct mdev *d, const nvt_event *ev, uin
         c->cqid_known = 1;
     }
     c->end = CMD_COMPLETED;
+    if (cq && cq->flags_known) {
+        if (!(cq->flags & 2))
+            c->irq_route = IRQ_NONE;
+        else if (d->msix_enabled && cq->vector_known) {
+            c->irq_route = IRQ_MSIX;
+            c->irq_vector = cq->vector;
+        } else if (!d->msix_enabled)
+            c->irq_route = IRQ_PIN;
+    }
     step->cpl = c;
     if (cmd_admin(c))
         admin_effects(m, d, c, index, ev->ts_ns);

@@ -47,6 +47,8 @@ enum cmd_end {
     CMD_END            /* the trace ended first */
 };
 
+enum irq_route { IRQ_UNKNOWN = 0, IRQ_NONE, IRQ_MSIX, IRQ_PIN };
+
 struct mcmd {
     uint64_t id;           /* submission order over the whole trace: commands.id */
     uint32_t device;
@@ -64,6 +66,10 @@ struct mcmd {
     uint16_t cqe_known;
     uint64_t dma_read, dma_write; /* bytes the device moved for it (DMA records) */
     uint32_t dma_records;
+    /* How its completion signals the host, as the CQ and MSI-X Enable say at completion:
+     * IRQ_MSIX (irq_vector), IRQ_PIN (MSI-X off), IRQ_NONE (CQ without IEN), IRQ_UNKNOWN. */
+    uint8_t irq_route;
+    uint16_t irq_vector;
     uint8_t *data;         /* Identify only: the 4 KiB the device wrote, and */
     uint8_t *data_known;   /* a bitmap of the bytes captured (512 bytes) */
     struct mcmd *next;     /* hash chain (outstanding) / free list */

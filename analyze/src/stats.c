@@ -292,18 +292,16 @@ static int queue_stats(sqlite3 *db, nvt_stats *st, nvt_error *err)
 
 static int vector_stats(sqlite3 *db, nvt_stats *st, nvt_error *err)
 {
-    /* Interrupts per vector (INTx asserts as 0xffff), and completions posted to the CQs that
-     * used that vector at the time. */
+    /* Interrupts per vector (INTx asserts as 0xffff), and the completions that signal
+     * through it (commands.irq_vector: the CQ's vector while MSI-X is enabled, else the pin;
+     * completions on CQs with interrupts disabled count nowhere). */
     sqlite3_stmt *s;
     if (sql_prepare(db,
                     "WITH irq AS (SELECT device, CASE WHEN kind >= 2 THEN 65535 ELSE vector END "
                     "  AS vector, count(*) AS n FROM interrupts WHERE kind != 3 "
                     "  GROUP BY 1, 2), "
-                    "cpl AS (SELECT c.device, q.vector, count(*) AS n FROM commands c "
-                    "  JOIN queues q ON q.device = c.device AND q.type = 'CQ' "
-                    "  AND q.qid = c.cqid AND c.cpl_event >= q.created_event "
-                    "  AND (q.deleted_event IS NULL OR c.cpl_event <= q.deleted_event) "
-                    "  WHERE c.end_reason = 'completed' AND q.vector IS NOT NULL GROUP BY 1, 2) "
+                    "cpl AS (SELECT device, irq_vector AS vector, count(*) AS n FROM commands "
+                    "  WHERE end_reason = 'completed' AND irq_vector IS NOT NULL GROUP BY 1, 2) "
                     "SELECT device, vector, sum(i), sum(c) FROM ("
                     "  SELECT device, vector, n AS i, 0 AS c FROM irq UNION ALL "
                     "  SELECT device, vector, 0, n FROM cpl) GROUP BY 1, 2 ORDER BY 1, 2",

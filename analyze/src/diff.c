@@ -1,0 +1,898 @@
+/* nvt_diff_files: where two devices behave differently for the same guest workload.
+ *
+ * Each trace is read once through the model and reduced to what the device decided: config
+ * and register read values, BAR sizes, Identify data, completion status and DW0/DW1, and how
+ * each completion was signalled. Commands are aligned by order and kind — admin commands by a
+ * longest common subsequence of their kinds (opcode plus the field that selects what they do:
+ * CNS, FID, LID, queue id), I/O commands by (opcode, NSID, SLBA, NLB) occurrence — and only
+ * aligned pairs are compared, so one extra or missing command does not shift everything after
+ * it. Differences in the commands themselves are the host's (kind "workload"). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nvmetrace/analyze.h"
+#include "nvmetrace/nvme.h"
+#include "stats_internal.h"
+#include "walk.h"
+
+#define PIN_VECTOR 0xffffu
+
+struct readv {          /* one known read value */
+    uint32_t offset;
+    uint8_t size;
+    uint64_t value;
+    uint64_t event;
+};
+
+struct dcmd {           /* a command reduced to what the diff compares */
+    uint64_t id, sub_event, cpl_event;
+    uint8_t admin, opc_known, opc, completed;
+    uint8_t status_known, dw0_known, dw1_known, cdw10_known, cdw11_known;
+    uint16_t sqid, cid, status;
+    uint32_t dw0, dw1, cdw10, cdw11;
+    /* kind key */
+    uint32_t k1;
+    uint64_t k2;
+    uint32_t k3;
+    /* signalling */
+    uint8_t irq_route, irq_seen;
+    uint16_t irq_vector;
+    uint64_t irq_event;
+};
+
+struct did {            /* first successful Identify per (CNS, NSID) */
+    uint32_t cns, nsid;
+    uint64_t event;
+    uint8_t data[4096], known[512];
+};
+
+struct side {
+    const char *path;
+    uint32_t dev;
+    nvt_device info;
+    int have_info;
+    struct readv *cfg, *reg;
+    size_t ncfg, nreg;
+    uint64_t bar_size[6], bar_event[6];
+    uint8_t bar_known[6], bar_flags[6];
+    struct did *id;
+    size_t nid;
+    struct dcmd *cmd;
+    size_t ncmd;
+    /* completions waiting for an interrupt, per vector (PIN_VECTOR: the pin) */
+    size_t *wait;
+    size_t nwait;
+    uint64_t irq_msix, irq_pin, irq_msi;
+    uint32_t msix_table;
+    uint64_t msix_event;
+    int nomem;
+};
+
+/* ------------------------------------------------------------------ collect ---- */
+
+static void push_read(struct side *s, struct readv **arr, size_t *n, uint32_t off, uint8_t size,
+                      uint64_t v, uint64_t event)
+{
+    struct readv *r = grow(arr, n, sizeof *r);
+    if (!r) {
+        s->nomem = 1;
+        return;
+    }
+    r->offset = off;
+    r->size = size;
+    r->value = v;
+    r->event = event;
+}
+
+static int on_device(void *ctx, uint32_t index, const nvt_device *dev, nvt_error *err)
+{
+    struct side *s = ctx;
+    (void)err;
+    if (index == s->dev) {
+        s->info = *dev;
+        s->have_info = 1;
+    }
+    return 0;
+}
+
+/* Completions posted since the last interrupt of their route get that interrupt. */
+static void irq_arrives(struct side *s, uint16_t vector, uint64_t event)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < s->nwait; i++) {
+        struct dcmd *c = &s->cmd[s->wait[i]];
+        uint16_t v = c->irq_route == IRQ_MSIX ? c->irq_vector : PIN_VECTOR;
+        if (v == vector) {
+            c->irq_seen = 1;
+            c->irq_event = event;
+        } else
+            s->wait[keep++] = s->wait[i];
+    }
+    s->nwait = keep;
+}
+
+static int on_event(void *ctx, struct model *m, const nvt_event *ev, uint64_t index,
+                    const struct mstep *st, nvt_error *err)
+{
+    struct side *s = ctx;
+    (void)err;
+    if (ev->device != s->dev)
+        return 0;
+    struct mdev *d = model_dev(m, ev->device);
+    switch (ev->type) {
+    case NVT_EV_CFG_READ: {
+        int hi;
+        if ((ev->flags & NVT_F_VALUE_UNKNOWN) || (d && dev_bar_of(d, ev->u.cfg.offset, &hi) >= 0) ||
+            (ev->u.cfg.offset >= 0x10 && ev->u.cfg.offset < 0x28) || ev->u.cfg.offset == 0x30)
+            break; /* BAR registers hold addresses the guest chose: compared as sizes */
+        push_read(s, &s->cfg, &s->ncfg, ev->u.cfg.offset, ev->u.cfg.size, ev->u.cfg.value, index);
+        break;
+    }
+    case NVT_EV_MMIO_READ:
+        if (!(ev->flags & NVT_F_VALUE_UNKNOWN) && ev->u.mmio.bar == 0 &&
+            ev->u.mmio.offset < NVME_REG_DBS)
+            push_read(s, &s->reg, &s->nreg, ev->u.mmio.offset, ev->u.mmio.size, ev->u.mmio.value,
+                      index);
+        break;
+    case NVT_EV_BAR_MAP:
+        if (ev->u.bar.bar < 6 && !s->bar_known[ev->u.bar.bar]) {
+            s->bar_known[ev->u.bar.bar] = 1;
+            s->bar_size[ev->u.bar.bar] = ev->u.bar.size;
+            s->bar_flags[ev->u.bar.bar] = ev->u.bar.flags;
+            s->bar_event[ev->u.bar.bar] = index;
+        }
+        break;
+    case NVT_EV_INTERRUPT:
+        if (ev->u.irq.kind == NVT_IRQ_MSIX) {
+            s->irq_msix++;
+            irq_arrives(s, ev->u.irq.vector, index);
+        } else if (ev->u.irq.kind == NVT_IRQ_INTX_ASSERT) {
+            s->irq_pin++;
+            irq_arrives(s, PIN_VECTOR, index);
+        } else if (ev->u.irq.kind == NVT_IRQ_MSI) {
+            s->irq_msi++;
+            irq_arrives(s, PIN_VECTOR, index);
+        }
+        break;
+    case NVT_EV_MSIX_CTRL:
+        if (ev->u.msix_ctrl.table_size && !s->msix_table) {
+            s->msix_table = ev->u.msix_ctrl.table_size;
+            s->msix_event = index;
+        }
+        break;
+    default:
+        break;
+    }
+    /* a BAR sizing read-back: the first size each BAR reports */
+    if (st->bar_probe && d && !s->bar_known[st->bar_index] && d->bar[st->bar_index].size_known) {
+        s->bar_known[st->bar_index] = 1;
+        s->bar_size[st->bar_index] = d->bar[st->bar_index].size;
+        s->bar_flags[st->bar_index] = (uint8_t)((d->bar[st->bar_index].is64 ? NVT_BAR_64BIT : 0) |
+                                                (d->bar[st->bar_index].is_io ? NVT_BAR_IO : 0));
+        s->bar_event[st->bar_index] = index;
+    }
+    if (d && d->msix_table_size && !s->msix_table) {
+        s->msix_table = d->msix_table_size;
+        s->msix_event = index;
+    }
+    /* The completion just posted waits for its interrupt; those of the same route still
+     * waiting had none of their own before this one (coalesced, or missing). */
+    if (st->cpl && s->ncmd && s->cmd[s->ncmd - 1].id == st->cpl->id) {
+        struct dcmd *c = &s->cmd[s->ncmd - 1];
+        if (c->irq_route == IRQ_MSIX || c->irq_route == IRQ_PIN) {
+            uint16_t v = c->irq_route == IRQ_MSIX ? c->irq_vector : PIN_VECTOR;
+            size_t keep = 0;
+            for (size_t i = 0; i < s->nwait; i++) {
+                const struct dcmd *w = &s->cmd[s->wait[i]];
+                if ((w->irq_route == IRQ_MSIX ? w->irq_vector : PIN_VECTOR) != v)
+                    s->wait[keep++] = s->wait[i];
+            }
+            s->nwait = keep;
+            size_t *w = grow(&s->wait, &s->nwait, sizeof *w);
+            if (w)
+                *w = s->ncmd - 1;
+            else
+                s->nomem = 1;
+        }
+    }
+    return 0;
+}
+
+static void kind_key(const struct mcmd *c, struct dcmd *k)
+{
+    uint64_t v;
+    k->k1 = k->k3 = UINT32_MAX;
+    k->k2 = UINT64_MAX;
+    if (!k->opc_known)
+        return;
+    if (k->admin) {
+        switch (k->opc) {
+        case 0x06: /* Identify: CNS, NSID */
+            if (cmd_sqe_field(c, 40, 1, &v))
+                k->k1 = (uint32_t)v;
+            if (cmd_sqe_field(c, 4, 4, &v))
+                k->k2 = v;
+            break;
+        case 0x09:
+        case 0x0a: /* Set/Get Features: FID */
+        case 0x02: /* Get Log Page: LID */
+            if (cmd_sqe_field(c, 40, 1, &v))
+                k->k1 = (uint32_t)v;
+            break;
+        case 0x00:
+        case 0x01:
+        case 0x04:
+        case 0x05: /* queues: QID */
+            if (cmd_sqe_field(c, 40, 2, &v))
+                k->k1 = (uint32_t)v;
+            break;
+        default:
+            break;
+        }
+        return;
+    }
+    if (cmd_sqe_field(c, 4, 4, &v))
+        k->k1 = (uint32_t)v;
+    if (cmd_sqe_field(c, 40, 8, &v))
+        k->k2 = v;
+    if (cmd_sqe_field(c, 48, 2, &v))
+        k->k3 = (uint32_t)v;
+}
+
+static void on_cmd_done(void *ctx, struct model *m, struct mcmd *c)
+{
+    struct side *s = ctx;
+    (void)m;
+    if (c->device != s->dev)
+        return;
+    struct dcmd *k = grow(&s->cmd, &s->ncmd, sizeof *k);
+    if (!k) {
+        s->nomem = 1;
+        return;
+    }
+    unsigned opc = 0, status = 0;
+    uint64_t v = 0;
+    k->id = c->id;
+    k->sub_event = c->sub_event;
+    k->cpl_event = c->cpl_event;
+    k->admin = (uint8_t)cmd_admin(c);
+    k->sqid = c->sqid;
+    k->cid = c->cid;
+    k->opc_known = (uint8_t)cmd_opcode(c, &opc);
+    k->opc = (uint8_t)opc;
+    k->completed = c->end == CMD_COMPLETED;
+    k->status_known = (uint8_t)cmd_status(c, &status);
+    k->status = (uint16_t)status;
+    k->dw0_known = (uint8_t)cmd_dw0(c, &k->dw0);
+    k->dw1_known = (uint8_t)cmd_dw1(c, &k->dw1);
+    k->cdw10_known = (uint8_t)cmd_sqe_field(c, 40, 4, &v);
+    k->cdw10 = (uint32_t)v;
+    k->cdw11_known = (uint8_t)cmd_sqe_field(c, 44, 4, &v);
+    k->cdw11 = (uint32_t)v;
+    k->irq_route = c->irq_route;
+    k->irq_vector = c->irq_vector;
+    kind_key(c, k);
+}
+
+static void on_identify(void *ctx, struct model *m, struct mdev *d, const struct mcmd *c,
+                        unsigned cns)
+{
+    struct side *s = ctx;
+    (void)m;
+    uint64_t nsid = 0;
+    if (d->index != s->dev || !c->data)
+        return;
+    cmd_sqe_field(c, 4, 4, &nsid);
+    for (size_t i = 0; i < s->nid; i++)
+        if (s->id[i].cns == cns && s->id[i].nsid == nsid)
+            return;
+    struct did *id = grow(&s->id, &s->nid, sizeof *id);
+    if (!id) {
+        s->nomem = 1;
+        return;
+    }
+    id->cns = cns;
+    id->nsid = (uint32_t)nsid;
+    id->event = c->cpl_event;
+    memcpy(id->data, c->data, 4096);
+    memcpy(id->known, c->data_known, 512);
+}
+
+static int by_cmd_id(const void *a, const void *b)
+{
+    const struct dcmd *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int collect(struct side *s, nvt_error *err)
+{
+    struct walk_hooks h = {on_device, on_event, on_cmd_done, NULL, on_identify, s};
+    if (walk_file(s->path, &h, NULL, NULL, NULL, NULL, NULL, err) < 0)
+        return -1;
+    if (s->nomem) {
+        set_err(err, NVT_E_NOMEM, "out of memory reading %s", s->path);
+        return -1;
+    }
+    if (!s->have_info) {
+        set_err(err, NVT_E_ARG, "%s: no device %u in the trace", s->path, s->dev);
+        return -1;
+    }
+    /* cmd_done runs in completion order; the alignment wants submission order. The wait
+     * list holds positions, so it is cleared first (the trace has ended anyway). */
+    s->nwait = 0;
+    qsort(s->cmd, s->ncmd, sizeof *s->cmd, by_cmd_id);
+    return 0;
+}
+
+static void side_free(struct side *s)
+{
+    free(s->cfg);
+    free(s->reg);
+    free(s->id);
+    free(s->cmd);
+    free(s->wait);
+}
+
+/* ------------------------------------------------------------------ report ---- */
+
+struct out {
+    nvt_diff_result *res;
+    size_t max;
+    size_t kept[NVT_DIFF_NKINDS];
+    int nomem;
+};
+
+__attribute__((format(printf, 6, 7))) static void diverge(struct out *o, int kind,
+                                                         uint64_t ea, uint64_t eb,
+                                                         const char *a_b, const char *fmt, ...)
+{
+    o->res->total[kind]++;
+    if (o->kept[kind] >= o->max)
+        return;
+    nvt_divergence *d = grow(&o->res->items, &o->res->nitems, sizeof *d);
+    if (!d) {
+        o->nomem = 1;
+        return;
+    }
+    o->kept[kind]++;
+    d->kind = kind;
+    d->event_a = ea;
+    d->event_b = eb;
+    d->order = ea != UINT64_MAX ? ea : eb;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->what, sizeof d->what, fmt, ap);
+    va_end(ap);
+    /* a_b: "A-value\tB-value" */
+    const char *tab = strchr(a_b, '\t');
+    size_t la = tab ? (size_t)(tab - a_b) : strlen(a_b);
+    snprintf(d->a, sizeof d->a, "%.*s", (int)la, a_b);
+    snprintf(d->b, sizeof d->b, "%s", tab ? tab + 1 : "-");
+}
+
+static const char *cfg_name(uint32_t off, char *buf, size_t len)
+{
+    static const struct {
+        uint32_t off;
+        const char *name;
+    } names[] = {{0x00, "Vendor/Device ID"}, {0x02, "Device ID"},      {0x04, "Command/Status"},
+                 {0x06, "Status"},           {0x08, "Revision/Class"}, {0x0c, "Cache Line/Latency/Header/BIST"},
+                 {0x0e, "Header Type"},      {0x2c, "Subsystem IDs"},  {0x2e, "Subsystem ID"},
+                 {0x34, "Capabilities Pointer"}, {0x3c, "Interrupt Line/Pin"}, {0x3d, "Interrupt Pin"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].off == off) {
+            snprintf(buf, len, "config 0x%02x (%s)", off, names[i].name);
+            return buf;
+        }
+    snprintf(buf, len, "config 0x%02x", off);
+    return buf;
+}
+
+static int by_key_then_event(const void *x, const void *y)
+{
+    const struct readv *a = x, *b = y;
+    if (a->offset != b->offset)
+        return a->offset < b->offset ? -1 : 1;
+    if (a->size != b->size)
+        return a->size - b->size;
+    return a->event < b->event ? -1 : a->event > b->event;
+}
+
+/* Reads of each (offset, size) compared in order, repeats collapsed (polling loops differ in
+ * length, not in meaning); the first difference per register is reported. Sorts ra and rb. */
+static void compare_reads(struct out *o, int kind, struct readv *ra, size_t na,
+                          struct readv *rb, size_t nb)
+{
+    qsort(ra, na, sizeof *ra, by_key_then_event);
+    qsort(rb, nb, sizeof *rb, by_key_then_event);
+    size_t i = 0, j = 0;
+    while (i < na) {
+        uint32_t off = ra[i].offset;
+        uint8_t size = ra[i].size;
+        size_t ea = i;
+        while (ea < na && ra[ea].offset == off && ra[ea].size == size)
+            ea++;
+        while (j < nb && by_key_then_event(&rb[j], &ra[i]) < 0 &&
+               (rb[j].offset != off || rb[j].size != size))
+            j++;
+        size_t eb = j;
+        while (eb < nb && rb[eb].offset == off && rb[eb].size == size)
+            eb++;
+        /* walk the distinct values of both runs [i, ea) and [j, eb) */
+        size_t x = i, y = j, n = 0;
+        while (x < ea && y < eb) {
+            n++;
+            if (ra[x].value != rb[y].value) {
+                char what[64], ab[96];
+                const char *reg = kind == NVT_DIFF_REGISTER ? nvt_register_name(off) : NULL;
+                if (kind == NVT_DIFF_CONFIG)
+                    cfg_name(off, what, sizeof what);
+                else if (reg)
+                    snprintf(what, sizeof what, "%s", reg);
+                else
+                    snprintf(what, sizeof what, "register 0x%03x", off);
+                snprintf(ab, sizeof ab, "0x%0*" PRIx64 "\t0x%0*" PRIx64, size * 2, ra[x].value,
+                         size * 2, rb[y].value);
+                diverge(o, kind, ra[x].event, rb[y].event, ab, "%s read #%zu (%u bytes)", what,
+                        n, size);
+                break;
+            }
+            uint64_t v = ra[x].value;
+            while (x < ea && ra[x].value == v)
+                x++;
+            while (y < eb && rb[y].value == v)
+                y++;
+        }
+        i = ea;
+        j = eb;
+    }
+}
+
+static void compare_bars(struct out *o, const struct side *a, const struct side *b)
+{
+    for (int i = 0; i < 6; i++) {
+        if (!a->bar_known[i] && !b->bar_known[i])
+            continue;
+        char ab[96];
+        if (a->bar_known[i] && b->bar_known[i] && a->bar_size[i] == b->bar_size[i] &&
+            a->bar_flags[i] == b->bar_flags[i])
+            continue;
+        if (a->bar_known[i] != b->bar_known[i]) {
+            snprintf(ab, sizeof ab, "%s\t%s", a->bar_known[i] ? "sized" : "-",
+                     b->bar_known[i] ? "sized" : "-");
+            diverge(o, NVT_DIFF_BAR, a->bar_known[i] ? a->bar_event[i] : UINT64_MAX,
+                    b->bar_known[i] ? b->bar_event[i] : UINT64_MAX, ab, "BAR%d present", i);
+            continue;
+        }
+        if (a->bar_size[i] != b->bar_size[i]) {
+            snprintf(ab, sizeof ab, "%" PRIu64 "\t%" PRIu64, a->bar_size[i], b->bar_size[i]);
+            diverge(o, NVT_DIFF_BAR, a->bar_event[i], b->bar_event[i], ab, "BAR%d size (bytes)", i);
+        }
+        if (a->bar_flags[i] != b->bar_flags[i]) {
+            snprintf(ab, sizeof ab, "%s%s\t%s%s", a->bar_flags[i] & NVT_BAR_IO ? "I/O" : "memory",
+                     a->bar_flags[i] & NVT_BAR_64BIT ? " 64-bit" : "",
+                     b->bar_flags[i] & NVT_BAR_IO ? "I/O" : "memory",
+                     b->bar_flags[i] & NVT_BAR_64BIT ? " 64-bit" : "");
+            diverge(o, NVT_DIFF_BAR, a->bar_event[i], b->bar_event[i], ab, "BAR%d type", i);
+        }
+    }
+}
+
+struct idfield {
+    const char *name;
+    uint16_t off, len;
+    uint8_t text;
+};
+
+/* Identify Controller (NVMe 1.4 figure 247) and Namespace (figure 245) fields compared. */
+static const struct idfield ctrl_fields[] = {
+    {"VID", 0, 2, 0},      {"SSVID", 2, 2, 0},    {"SN", 4, 20, 1},       {"MN", 24, 40, 1},
+    {"FR", 64, 8, 1},      {"RAB", 72, 1, 0},     {"IEEE", 73, 3, 0},     {"CMIC", 76, 1, 0},
+    {"MDTS", 77, 1, 0},    {"CNTLID", 78, 2, 0},  {"VER", 80, 4, 0},      {"RTD3R", 84, 4, 0},
+    {"RTD3E", 88, 4, 0},   {"OAES", 92, 4, 0},    {"CTRATT", 96, 4, 0},   {"CNTRLTYPE", 111, 1, 0},
+    {"OACS", 256, 2, 0},   {"ACL", 258, 1, 0},    {"AERL", 259, 1, 0},    {"FRMW", 260, 1, 0},
+    {"LPA", 261, 1, 0},    {"ELPE", 262, 1, 0},   {"NPSS", 263, 1, 0},    {"AVSCC", 264, 1, 0},
+    {"APSTA", 265, 1, 0},  {"WCTEMP", 266, 2, 0}, {"CCTEMP", 268, 2, 0},  {"MTFA", 270, 2, 0},
+    {"HMPRE", 272, 4, 0},  {"HMMIN", 276, 4, 0},  {"KAS", 320, 2, 0},     {"SQES", 512, 1, 0},
+    {"CQES", 513, 1, 0},   {"MAXCMD", 514, 2, 0}, {"NN", 516, 4, 0},      {"ONCS", 520, 2, 0},
+    {"FUSES", 522, 2, 0},  {"FNA", 524, 1, 0},    {"VWC", 525, 1, 0},     {"AWUN", 526, 2, 0},
+    {"AWUPF", 528, 2, 0},  {"NVSCC", 530, 1, 0},  {"ACWU", 532, 2, 0},    {"SGLS", 536, 4, 0},
+    {"MNAN", 540, 4, 0},   {"SUBNQN", 768, 256, 1},
+};
+
+static const struct idfield ns_fields[] = {
+    {"NSZE", 0, 8, 0},   {"NCAP", 8, 8, 0},    {"NUSE", 16, 8, 0},   {"NSFEAT", 24, 1, 0},
+    {"NLBAF", 25, 1, 0}, {"FLBAS", 26, 1, 0},  {"MC", 27, 1, 0},     {"DPC", 28, 1, 0},
+    {"DPS", 29, 1, 0},   {"NMIC", 30, 1, 0},   {"RESCAP", 31, 1, 0}, {"FPI", 32, 1, 0},
+    {"DLFEAT", 33, 1, 0}, {"NAWUN", 34, 2, 0}, {"NAWUPF", 36, 2, 0}, {"NACWU", 38, 2, 0},
+    {"NOIOB", 46, 2, 0}, {"MSSRL", 74, 2, 0},  {"MCL", 76, 4, 0},    {"MSRC", 80, 1, 0},
+    {"LBAF0", 128, 4, 0}, {"LBAF1", 132, 4, 0}, {"LBAF2", 136, 4, 0}, {"LBAF3", 140, 4, 0},
+    {"LBAF4", 144, 4, 0}, {"LBAF5", 148, 4, 0}, {"LBAF6", 152, 4, 0}, {"LBAF7", 156, 4, 0},
+};
+
+static void field_text(const struct idfield *f, const uint8_t *data, char *buf, size_t len)
+{
+    if (f->text) {
+        unsigned n = f->len;
+        while (n > 0 && (data[f->off + n - 1] == ' ' || data[f->off + n - 1] == 0))
+            n--;
+        size_t k = 0;
+        buf[k++] = '"';
+        for (unsigned i = 0; i < n && k + 3 < len; i++)
+            buf[k++] = data[f->off + i] >= 0x20 && data[f->off + i] < 0x7f ? (char)data[f->off + i] : '?';
+        buf[k++] = '"';
+        buf[k] = 0;
+    } else if (f->len <= 8) {
+        snprintf(buf, len, "0x%" PRIx64 " (%" PRIu64 ")", le_get(data + f->off, f->len),
+                 le_get(data + f->off, f->len));
+    }
+}
+
+static void compare_identify(struct out *o, const struct side *a, const struct side *b)
+{
+    for (size_t i = 0; i < a->nid; i++) {
+        const struct did *x = &a->id[i], *y = NULL;
+        for (size_t j = 0; j < b->nid && !y; j++)
+            if (b->id[j].cns == x->cns && b->id[j].nsid == x->nsid)
+                y = &b->id[j];
+        if (!y)
+            continue;
+        const struct idfield *fields = NULL;
+        size_t nf = 0;
+        char what[48];
+        if (x->cns == 0x01) {
+            fields = ctrl_fields;
+            nf = sizeof ctrl_fields / sizeof ctrl_fields[0];
+            snprintf(what, sizeof what, "Identify Controller");
+        } else if (x->cns == 0x00) {
+            fields = ns_fields;
+            nf = sizeof ns_fields / sizeof ns_fields[0];
+            snprintf(what, sizeof what, "Identify Namespace %u", x->nsid);
+        } else {
+            /* other CNS values: compare the bytes */
+            for (unsigned k = 0; k < 4096; k++)
+                if (id_bytes_known(x->known, k, 1) && id_bytes_known(y->known, k, 1) &&
+                    x->data[k] != y->data[k]) {
+                    char ab[96];
+                    snprintf(ab, sizeof ab, "0x%02x\t0x%02x", x->data[k], y->data[k]);
+                    diverge(o, NVT_DIFF_IDENTIFY, x->event, y->event, ab,
+                            "Identify CNS 0x%02x NSID %u byte %u", x->cns, x->nsid, k);
+                    break;
+                }
+            continue;
+        }
+        for (size_t f = 0; f < nf; f++) {
+            const struct idfield *fd = &fields[f];
+            if (!id_bytes_known(x->known, fd->off, fd->len) ||
+                !id_bytes_known(y->known, fd->off, fd->len) ||
+                !memcmp(x->data + fd->off, y->data + fd->off, fd->len))
+                continue;
+            char va[96], vb[96], ab[200];
+            field_text(fd, x->data, va, sizeof va);
+            field_text(fd, y->data, vb, sizeof vb);
+            snprintf(ab, sizeof ab, "%s\t%s", va, vb);
+            diverge(o, NVT_DIFF_IDENTIFY, x->event, y->event, ab, "%s %s", what, fd->name);
+        }
+    }
+}
+
+static int same_kind(const struct dcmd *x, const struct dcmd *y)
+{
+    return x->admin == y->admin && x->opc_known == y->opc_known && x->opc == y->opc &&
+           x->k1 == y->k1 && x->k2 == y->k2 && x->k3 == y->k3;
+}
+
+static void describe(const struct dcmd *c, size_t nth, char *buf, size_t len)
+{
+    char name[48];
+    opcode_label(c->admin, c->opc_known ? c->opc : -1, name, sizeof name);
+    int n = snprintf(buf, len, "%s #%zu %s", c->admin ? "admin" : "I/O", nth, name);
+    if (n < 0 || (size_t)n >= len)
+        return;
+    if (!c->opc_known || c->k1 == UINT32_MAX)
+        return;
+    if (c->admin && c->opc == 0x06)
+        snprintf(buf + n, len - (size_t)n, " (CNS 0x%02x)", c->k1);
+    else if (c->admin && (c->opc == 0x09 || c->opc == 0x0a)) {
+        const char *f = nvt_feature_name((uint8_t)c->k1);
+        snprintf(buf + n, len - (size_t)n, " (%s)", f ? f : "FID ?");
+    } else if (c->admin && c->opc == 0x02) {
+        const char *l = nvt_log_page_name((uint8_t)c->k1);
+        snprintf(buf + n, len - (size_t)n, " (%s)", l ? l : "log ?");
+    } else if (c->admin && c->opc <= 0x05)
+        snprintf(buf + n, len - (size_t)n, " (QID %u)", c->k1);
+    else if (!c->admin && c->k2 != UINT64_MAX)
+        snprintf(buf + n, len - (size_t)n, " (SLBA %" PRIu64 ")", c->k2);
+}
+
+static void status_text(uint16_t st, char *buf, size_t len)
+{
+    const char *n = nvt_status_name((uint8_t)((st >> 8) & 7), (uint8_t)st);
+    snprintf(buf, len, "%s (0x%04x)", n ? n : "status", st);
+}
+
+static void compare_pair(struct out *o, const struct dcmd *x, const struct dcmd *y, size_t nth)
+{
+    char what[96], ab[200], sa[80], sb[80];
+    describe(x, nth, what, sizeof what);
+    if (x->completed != y->completed) {
+        snprintf(ab, sizeof ab, "%s\t%s", x->completed ? "completed" : "no completion",
+                 y->completed ? "completed" : "no completion");
+        diverge(o, NVT_DIFF_COMPLETION, x->sub_event, y->sub_event, ab, "%s", what);
+        return;
+    }
+    if (x->status_known && y->status_known && x->status != y->status) {
+        status_text(x->status, sa, sizeof sa);
+        status_text(y->status, sb, sizeof sb);
+        snprintf(ab, sizeof ab, "%s\t%s", sa, sb);
+        diverge(o, NVT_DIFF_COMPLETION, x->cpl_event, y->cpl_event, ab, "%s status", what);
+    }
+    if (x->dw0_known && y->dw0_known && x->dw0 != y->dw0) {
+        snprintf(ab, sizeof ab, "0x%08x\t0x%08x", x->dw0, y->dw0);
+        diverge(o, NVT_DIFF_COMPLETION, x->cpl_event, y->cpl_event, ab, "%s DW0", what);
+    }
+    if (x->dw1_known && y->dw1_known && x->dw1 != y->dw1) {
+        snprintf(ab, sizeof ab, "0x%08x\t0x%08x", x->dw1, y->dw1);
+        diverge(o, NVT_DIFF_COMPLETION, x->cpl_event, y->cpl_event, ab, "%s DW1", what);
+    }
+    /* Signalling. The route (vector, pin, none) follows from how the host set the CQ and
+     * MSI-X up, so a different route is the workload's; whether the device raised an
+     * interrupt for the completion before the next one on that route is the device's. */
+    if (x->completed && x->irq_route != IRQ_UNKNOWN && y->irq_route != IRQ_UNKNOWN) {
+        char ra[48], rb[48];
+        const struct dcmd *c[2] = {x, y};
+        char *r[2] = {ra, rb};
+        for (int i = 0; i < 2; i++) {
+            if (c[i]->irq_route == IRQ_NONE)
+                snprintf(r[i], 48, "polled (IEN 0)");
+            else if (c[i]->irq_route == IRQ_PIN)
+                snprintf(r[i], 48, "pin");
+            else
+                snprintf(r[i], 48, "vector %u", c[i]->irq_vector);
+        }
+        if (strcmp(ra, rb) != 0) {
+            snprintf(ab, sizeof ab, "%s\t%s", ra, rb);
+            diverge(o, NVT_DIFF_WORKLOAD, x->cpl_event, y->cpl_event, ab,
+                    "%s completion routed to", what);
+        } else if (x->irq_route != IRQ_NONE && x->irq_seen != y->irq_seen) {
+            snprintf(ab, sizeof ab, "%s\t%s", x->irq_seen ? "interrupt" : "no own interrupt",
+                     y->irq_seen ? "interrupt" : "no own interrupt");
+            diverge(o, NVT_DIFF_INTERRUPT, x->cpl_event, y->cpl_event, ab,
+                    "%s completion on %s", what, ra);
+        }
+    }
+    /* the host's side: the command fields differ */
+    if (x->cdw10_known && y->cdw10_known && x->cdw10 != y->cdw10) {
+        snprintf(ab, sizeof ab, "0x%08x\t0x%08x", x->cdw10, y->cdw10);
+        diverge(o, NVT_DIFF_WORKLOAD, x->sub_event, y->sub_event, ab, "%s CDW10", what);
+    }
+    if (x->cdw11_known && y->cdw11_known && x->cdw11 != y->cdw11) {
+        snprintf(ab, sizeof ab, "0x%08x\t0x%08x", x->cdw11, y->cdw11);
+        diverge(o, NVT_DIFF_WORKLOAD, x->sub_event, y->sub_event, ab, "%s CDW11", what);
+    }
+}
+
+/* Longest common subsequence of two kind sequences: match[i] = index in b, or SIZE_MAX. */
+static int lcs(const struct dcmd *const *a, size_t na, const struct dcmd *const *b, size_t nb,
+               size_t *match)
+{
+    for (size_t i = 0; i < na; i++)
+        match[i] = SIZE_MAX;
+    if (!na || !nb)
+        return 0;
+    if ((double)na * (double)nb > 64e6) {
+        /* too big for the table: match greedily, in order */
+        size_t j = 0;
+        for (size_t i = 0; i < na; i++)
+            for (size_t k = j; k < nb && k < j + 64; k++)
+                if (same_kind(a[i], b[k])) {
+                    match[i] = k;
+                    j = k + 1;
+                    break;
+                }
+        return 0;
+    }
+    uint32_t *t = calloc((na + 1) * (nb + 1), sizeof *t);
+    if (!t)
+        return -1;
+#define T(i, j) t[(i) * (nb + 1) + (j)]
+    for (size_t i = na; i-- > 0;)
+        for (size_t j = nb; j-- > 0;)
+            T(i, j) = same_kind(a[i], b[j]) ? T(i + 1, j + 1) + 1
+                      : T(i + 1, j) >= T(i, j + 1) ? T(i + 1, j) : T(i, j + 1);
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        if (same_kind(a[i], b[j])) {
+            match[i++] = j++;
+        } else if (T(i + 1, j) >= T(i, j + 1))
+            i++;
+        else
+            j++;
+    }
+#undef T
+    free(t);
+    return 0;
+}
+
+static int compare_commands(struct out *o, const struct side *a, const struct side *b)
+{
+    int rc = 0;
+    for (int admin = 1; admin >= 0 && rc == 0; admin--) {
+        size_t na = 0, nb = 0;
+        const struct dcmd **xa = malloc((a->ncmd + 1) * sizeof *xa);
+        const struct dcmd **xb = malloc((b->ncmd + 1) * sizeof *xb);
+        size_t *match = malloc((a->ncmd + 1) * sizeof *match);
+        uint8_t *used = calloc(b->ncmd + 1, 1);
+        if (!xa || !xb || !match || !used) {
+            free(xa);
+            free(xb);
+            free(match);
+            free(used);
+            return -1;
+        }
+        for (size_t i = 0; i < a->ncmd; i++)
+            if (a->cmd[i].admin == admin)
+                xa[na++] = &a->cmd[i];
+        for (size_t i = 0; i < b->ncmd; i++)
+            if (b->cmd[i].admin == admin)
+                xb[nb++] = &b->cmd[i];
+        if (admin)
+            rc = lcs(xa, na, xb, nb, match);
+        else {
+            /* I/O: the k-th command of a kind in A with the k-th of that kind in B; the
+             * interleaving of CPUs' queues may differ between runs, the kinds do not */
+            size_t from = 0;
+            for (size_t i = 0; i < na; i++) {
+                match[i] = SIZE_MAX;
+                for (size_t j = from; j < nb; j++)
+                    if (!used[j] && same_kind(xa[i], xb[j])) {
+                        match[i] = j;
+                        used[j] = 1;
+                        break;
+                    }
+                while (from < nb && used[from])
+                    from++;
+            }
+        }
+        memset(used, 0, b->ncmd + 1);
+        for (size_t i = 0; i < na && rc == 0; i++) {
+            char what[96];
+            if (match[i] == SIZE_MAX) {
+                describe(xa[i], i + 1, what, sizeof what);
+                diverge(o, NVT_DIFF_WORKLOAD, xa[i]->sub_event, UINT64_MAX, "issued\t-",
+                        "%s only in A", what);
+                continue;
+            }
+            used[match[i]] = 1;
+            o->res->aligned++;
+            compare_pair(o, xa[i], xb[match[i]], i + 1);
+        }
+        for (size_t j = 0; j < nb; j++)
+            if (!used[j]) {
+                char what[96];
+                describe(xb[j], j + 1, what, sizeof what);
+                diverge(o, NVT_DIFF_WORKLOAD, UINT64_MAX, xb[j]->sub_event, "-\tissued",
+                        "%s only in B", what);
+            }
+        free(xa);
+        free(xb);
+        free(match);
+        free(used);
+    }
+    return rc;
+}
+
+static void compare_device(struct out *o, const struct side *a, const struct side *b)
+{
+    char ab[96];
+    const nvt_device *x = &a->info, *y = &b->info;
+    if (x->vendor_id != y->vendor_id || x->device_id != y->device_id) {
+        snprintf(ab, sizeof ab, "%04x:%04x\t%04x:%04x", x->vendor_id, x->device_id, y->vendor_id,
+                 y->device_id);
+        diverge(o, NVT_DIFF_DEVICE, UINT64_MAX, UINT64_MAX, ab, "PCI vendor:device");
+    }
+    if (x->subsys_vendor_id != y->subsys_vendor_id || x->subsys_id != y->subsys_id) {
+        snprintf(ab, sizeof ab, "%04x:%04x\t%04x:%04x", x->subsys_vendor_id, x->subsys_id,
+                 y->subsys_vendor_id, y->subsys_id);
+        diverge(o, NVT_DIFF_DEVICE, UINT64_MAX, UINT64_MAX, ab, "PCI subsystem");
+    }
+    if (x->class_code != y->class_code || x->revision != y->revision) {
+        snprintf(ab, sizeof ab, "%06x rev %02x\t%06x rev %02x", x->class_code, x->revision,
+                 y->class_code, y->revision);
+        diverge(o, NVT_DIFF_DEVICE, UINT64_MAX, UINT64_MAX, ab, "PCI class and revision");
+    }
+}
+
+static void compare_interrupts(struct out *o, const struct side *a, const struct side *b)
+{
+    char ab[96];
+    if (a->msix_table && b->msix_table && a->msix_table != b->msix_table) {
+        snprintf(ab, sizeof ab, "%u\t%u", a->msix_table, b->msix_table);
+        diverge(o, NVT_DIFF_INTERRUPT, a->msix_event, b->msix_event, ab, "MSI-X table size");
+    }
+    int ka = (a->irq_msix ? 1 : 0) | (a->irq_pin ? 2 : 0) | (a->irq_msi ? 4 : 0);
+    int kb = (b->irq_msix ? 1 : 0) | (b->irq_pin ? 2 : 0) | (b->irq_msi ? 4 : 0);
+    if (ka != kb) {
+        snprintf(ab, sizeof ab, "MSI-X %" PRIu64 ", MSI %" PRIu64 ", INTx %" PRIu64
+                 "\tMSI-X %" PRIu64 ", MSI %" PRIu64 ", INTx %" PRIu64,
+                 a->irq_msix, a->irq_msi, a->irq_pin, b->irq_msix, b->irq_msi, b->irq_pin);
+        diverge(o, NVT_DIFF_INTERRUPT, UINT64_MAX, UINT64_MAX, ab, "interrupt kinds used");
+    }
+}
+
+static int by_order(const void *x, const void *y)
+{
+    const nvt_divergence *a = x, *b = y;
+    if (a->kind != b->kind)
+        return a->kind - b->kind;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+int nvt_diff_files(const char *path_a, const char *path_b, const nvt_diff_opts *opts,
+                   nvt_diff_result **out, nvt_error *err)
+{
+    nvt_diff_opts none;
+    if (!opts) {
+        memset(&none, 0, sizeof none);
+        opts = &none;
+    }
+    *out = NULL;
+    struct side a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.path = path_a;
+    b.path = path_b;
+    a.dev = opts->device_a;
+    b.dev = opts->device_b;
+    nvt_diff_result *res = calloc(1, sizeof *res);
+    if (!res) {
+        set_err(err, NVT_E_NOMEM, "out of memory");
+        return -1;
+    }
+    int rc = collect(&a, err);
+    if (rc == 0)
+        rc = collect(&b, err);
+    if (rc == 0) {
+        struct out o = {res, opts->max_per_kind ? opts->max_per_kind : 10, {0}, 0};
+        res->commands_a = a.ncmd;
+        res->commands_b = b.ncmd;
+        compare_device(&o, &a, &b);
+        compare_reads(&o, NVT_DIFF_CONFIG, a.cfg, a.ncfg, b.cfg, b.ncfg);
+        compare_bars(&o, &a, &b);
+        compare_reads(&o, NVT_DIFF_REGISTER, a.reg, a.nreg, b.reg, b.nreg);
+        compare_identify(&o, &a, &b);
+        compare_interrupts(&o, &a, &b);
+        if (compare_commands(&o, &a, &b) < 0 || o.nomem) {
+            set_err(err, NVT_E_NOMEM, "out of memory comparing the traces");
+            rc = -1;
+        }
+        if (res->nitems)
+            qsort(res->items, res->nitems, sizeof *res->items, by_order);
+    }
+    side_free(&a);
+    side_free(&b);
+    if (rc < 0) {
+        nvt_diff_free(res);
+        return -1;
+    }
+    *out = res;
+    return 0;
+}
+
+void nvt_diff_free(nvt_diff_result *res)
+{
+    if (!res)
+        return;
+    free(res->items);
+    free(res);
+}
+
+const char *nvt_diff_kind_name(int kind)
+{
+    static const char *const names[NVT_DIFF_NKINDS] = {
+        "device", "config", "bar", "register", "identify", "completion", "interrupt", "workload"};
+    return kind >= 0 && kind < NVT_DIFF_NKINDS ? names[kind] : "?";
+}

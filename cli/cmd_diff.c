@@ -1,0 +1,203 @@
+/* nvmetrace diff: where two devices behave differently for the same guest workload. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nvmetrace/analyze.h"
+
+#define EXIT_DIVERGE 1
+#define EXIT_UNREADABLE 3
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void event_text(uint64_t ev, char *buf, size_t len)
+{
+    if (ev == UINT64_MAX)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%" PRIu64, ev);
+}
+
+static uint64_t total(const nvt_diff_result *r)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < NVT_DIFF_NKINDS; k++)
+        n += r->total[k];
+    return n;
+}
+
+static void print_text(const char *a, const char *b, const nvt_diff_result *r)
+{
+    printf("A: %s (%" PRIu64 " commands)\nB: %s (%" PRIu64 " commands)\n%" PRIu64
+           " commands aligned by order and kind\n",
+           a, r->commands_a, b, r->commands_b, r->aligned);
+    if (!r->nitems) {
+        printf("\nno behavioural divergence\n");
+        return;
+    }
+    /* the earliest divergence of the device (not of the workload) */
+    const nvt_divergence *first = NULL;
+    for (size_t i = 0; i < r->nitems; i++)
+        if (r->items[i].kind != NVT_DIFF_WORKLOAD &&
+            (!first || r->items[i].order < first->order))
+            first = &r->items[i];
+    if (first)
+        printf("\nfirst divergence: %s: %s: A %s, B %s\n", nvt_diff_kind_name(first->kind),
+               first->what, first->a, first->b);
+    int kind = -1;
+    for (size_t i = 0; i < r->nitems; i++) {
+        const nvt_divergence *d = &r->items[i];
+        if (d->kind != kind) {
+            kind = d->kind;
+            printf("\n%s (%" PRIu64 ")%s\n", nvt_diff_kind_name(kind), r->total[kind],
+                   kind == NVT_DIFF_WORKLOAD ? ": the guest's commands differ" : "");
+        }
+        char ea[24], eb[24];
+        event_text(d->event_a, ea, sizeof ea);
+        event_text(d->event_b, eb, sizeof eb);
+        printf("  %s: A %s, B %s (events %s / %s)\n", d->what, d->a, d->b, ea, eb);
+        size_t shown = 0;
+        for (size_t j = 0; j <= i; j++)
+            shown += r->items[j].kind == kind;
+        if ((i + 1 == r->nitems || r->items[i + 1].kind != kind) && r->total[kind] > shown)
+            printf("  ... %" PRIu64 " more\n", r->total[kind] - shown);
+    }
+    printf("\n%" PRIu64 " divergences:", total(r));
+    for (int k = 0; k < NVT_DIFF_NKINDS; k++)
+        if (r->total[k])
+            printf(" %s %" PRIu64, nvt_diff_kind_name(k), r->total[k]);
+    printf("\n");
+}
+
+static void print_json(const char *a, const char *b, const nvt_diff_result *r)
+{
+    printf("{\"a\":");
+    json_str(a);
+    printf(",\"b\":");
+    json_str(b);
+    printf(",\"commands_a\":%" PRIu64 ",\"commands_b\":%" PRIu64 ",\"aligned\":%" PRIu64
+           ",\"totals\":{",
+           r->commands_a, r->commands_b, r->aligned);
+    for (int k = 0; k < NVT_DIFF_NKINDS; k++)
+        printf("%s\"%s\":%" PRIu64, k ? "," : "", nvt_diff_kind_name(k), r->total[k]);
+    printf("},\"divergences\":[");
+    for (size_t i = 0; i < r->nitems; i++) {
+        const nvt_divergence *d = &r->items[i];
+        printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", nvt_diff_kind_name(d->kind));
+        json_str(d->what);
+        printf(",\"a\":");
+        json_str(d->a);
+        printf(",\"b\":");
+        json_str(d->b);
+        printf(",\"event_a\":");
+        if (d->event_a == UINT64_MAX)
+            printf("null");
+        else
+            printf("%" PRIu64, d->event_a);
+        printf(",\"event_b\":");
+        if (d->event_b == UINT64_MAX)
+            printf("null");
+        else
+            printf("%" PRIu64, d->event_b);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
+static int run(int argc, char **argv)
+{
+    const char *paths[2] = {NULL, NULL};
+    int npaths = 0, json = 0;
+    nvt_diff_opts o;
+    memset(&o, 0, sizeof o);
+    for (int i = 1; i < argc; i++) {
+        uint64_t v;
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--max") || !strcmp(argv[i], "--device-a") ||
+                 !strcmp(argv[i], "--device-b")) {
+            if (i + 1 == argc || cli_parse_u64(argv[i + 1], &v) < 0 || v > 0xffffffffu)
+                return cli_usage_error("diff", "%s needs a number", argv[i]);
+            if (!strcmp(argv[i], "--max"))
+                o.max_per_kind = v ? (size_t)v : SIZE_MAX;
+            else if (!strcmp(argv[i], "--device-a"))
+                o.device_a = (uint32_t)v;
+            else
+                o.device_b = (uint32_t)v;
+            i++;
+        } else if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error("diff", "unknown option '%s'", argv[i]);
+        else if (npaths == 2)
+            return cli_usage_error("diff", "two traces, A and B");
+        else
+            paths[npaths++] = argv[i];
+    }
+    if (npaths != 2)
+        return cli_usage_error("diff", "two traces, A and B");
+    nvt_diff_result *r;
+    nvt_error err;
+    if (nvt_diff_files(paths[0], paths[1], &o, &r, &err) < 0) {
+        fprintf(stderr, "nvmetrace diff: %s\n", err.msg);
+        return EXIT_UNREADABLE;
+    }
+    if (json)
+        print_json(paths[0], paths[1], r);
+    else
+        print_text(paths[0], paths[1], r);
+    int rc = r->nitems ? EXIT_DIVERGE : EXIT_OK;
+    nvt_diff_free(r);
+    return rc;
+}
+
+const struct nvt_command cmd_diff = {
+    "diff", "where two devices behave differently for the same guest workload", run,
+    "NAME\n"
+    "    nvmetrace diff - where two devices behave differently for the same workload\n\n"
+    "SYNOPSIS\n"
+    "    nvmetrace diff [--json] [--max N] [--device-a N] [--device-b N] A B\n\n"
+    "DESCRIPTION\n"
+    "    Compares two traces of the same guest workload, for example one guest booted on two\n"
+    "    emulators or on one emulator with different device properties, and reports where the\n"
+    "    devices behaved differently, earliest first within each kind:\n"
+    "      device      PCI ids, class and revision of the traced function;\n"
+    "      config      values the device returned for config space reads (BAR registers\n"
+    "                  excepted: they hold addresses the guest chose);\n"
+    "      bar         BAR sizes and types from the sizing probe or the emulator's mapping;\n"
+    "      register    controller register read values (CAP, VS, CSTS, ...);\n"
+    "      identify    Identify Controller and Namespace fields (MDTS, SQES, NN, LBA\n"
+    "                  formats, ...) when the trace holds the Identify data;\n"
+    "      completion  status, DW0 and DW1 of commands aligned by order and kind;\n"
+    "      interrupt   MSI-X table size, interrupt kinds, and how each aligned completion was\n"
+    "                  signalled (vector, pin, or no interrupt before the next one);\n"
+    "      workload    the guest's commands themselves differ (a command only in one trace,\n"
+    "                  different CDW10/CDW11): usually the consequence of a device\n"
+    "                  divergence above.\n"
+    "    Reads repeated by polling loops are compared as sequences of distinct values, so a\n"
+    "    loop that ran longer is not a divergence. Admin commands are aligned by the longest\n"
+    "    common subsequence of their kinds (opcode and CNS, FID, LID or queue id), I/O\n"
+    "    commands by (opcode, NSID, SLBA, NLB). Fields a QEMU log import does not know are\n"
+    "    not compared. docs/analyze.md shows an example.\n\n"
+    "OPTIONS\n"
+    "    --json          one JSON object with every divergence kept\n"
+    "    --max N         divergences kept per kind (default 10, 0 = all)\n"
+    "    --device-a N, --device-b N\n"
+    "                    which traced function of A and of B (default 0)\n\n"
+    "EXIT STATUS\n"
+    "    0 no divergence; 1 divergences found; 2 usage error; 3 a trace could not be read\n"
+    "    (the message names the file and byte offset).\n",
+};
