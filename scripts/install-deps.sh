@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config git ca-certificates
   clang libclang-rt-14-dev            # libFuzzer + sanitizer runtimes
-  libpcap-dev libzstd-dev zstd libsqlite3-dev sqlite3
+  libpcap-dev libzstd-dev zstd libsqlite3-dev sqlite3 chromium  # index; report rendering test
   tshark wireshark-dev wireshark-qt xvfb xdotool x11-apps netpbm  # plugin; its GUI screenshot
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio kmod
 )
