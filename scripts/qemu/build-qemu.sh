@@ -5,6 +5,7 @@
 #
 # usage: build-qemu.sh [--check|--path] qtest-module
 #        build-qemu.sh [--check|--path] crash NAME
+#        build-qemu.sh [--check|--path] tap
 #
 #   qtest-module  the accel-qtest module Debian deletes from its package (debian/rules removes
 #                 accel-qtest-*.so), built with the installed binary's version string so the
@@ -15,6 +16,10 @@
 #                 optional features, qtest built in) with samples/crash/NAME/*.patch applied
 #                 on top of Debian's patches: a QEMU with a public NVMe fix reverted. Prints the
 #                 binary's path. About 7 CPU-minutes: 4 minutes on 2 idle cores.
+#   tap           the same minimal qemu-system-x86_64 with samples/qemu/nvmetap-qemu-7.2.patch
+#                 (-device nvme,...,nvmetrace=FILE records the controller with the tap shim),
+#                 linked with libnvmetap built from this repository, which goes beside it in
+#                 lib/. Rebuilt when the patch or the shim's sources change. Same time.
 #   --check       print the cached path and exit 0 if it exists; exit 3 without building if
 #                 not (tests use this to skip cleanly).
 #   --path        print where the result goes, built or not.
@@ -35,8 +40,45 @@ jobs=${NVT_QEMU_JOBS:-2}
 qemu=${QEMU:-qemu-system-x86_64}
 
 die() { echo "build-qemu: $*" >&2; exit 1; }
-usage() { sed -n '2,28p' "$0" >&2; exit 2; }
+usage() { sed -n '2,33p' "$0" >&2; exit 2; }
 log() { echo "build-qemu: $*" >&2; }
+
+# ---- tap: the QEMU patch of samples/qemu/ and the libnvmetap it links ----
+tap_patch=$repo/samples/qemu/nvmetap-qemu-7.2.patch
+# What a tap build depends on besides the recipe: the patch's diff and the sources of
+# libnvmetap (the shim and the format library inside it).
+tap_inputs() {
+  [ -f "$tap_patch" ] || die "no $tap_patch"
+  sed -n '/^diff /,$p' "$tap_patch"
+  (cd "$repo" && find capture/include/nvmetap.h capture/nvmetap.map capture/CMakeLists.txt \
+     cmake/nvmetap.pc.in capture/src/tap* format -type f | LC_ALL=C sort | xargs cat)
+}
+# Applies the patch (a patch that no longer applies stops the build here), then builds
+# libnvmetap and installs it where QEMU's meson finds it through pkg-config.
+tap_prepare() {
+  log "applying $(basename "$tap_patch")"
+  patch -d "$work/src" -p1 --no-backup-if-mismatch --batch --forward <"$tap_patch" >&2 ||
+    die "$tap_patch does not apply to qemu $srcver: update it (samples/qemu/README.md)"
+  command -v cmake >/dev/null || die "cmake is needed to build libnvmetap"
+  log "building libnvmetap"
+  { cmake -S "$repo" -B "$work/nvt-build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_INSTALL_LIBDIR=lib -DNVT_BUILD_TESTS=OFF -DNVT_BUILD_BENCH=OFF \
+      -DNVT_BUILD_DISSECTOR=OFF &&
+    nice -n 10 cmake --build "$work/nvt-build" --target nvmetap -j "$jobs" &&
+    cmake -DCMAKE_INSTALL_PREFIX="$work/nvmetap" -P "$work/nvt-build/capture/cmake_install.cmake" &&
+    install -D -m 0644 "$work/nvt-build/nvmetap.pc" "$work/nvmetap/lib/pkgconfig/nvmetap.pc"
+  } >"$work/nvt-build.log" 2>&1 ||
+    { tail -n 30 "$work/nvt-build.log" >&2; die "libnvmetap build failed (log: $work/nvt-build.log)"; }
+  export PKG_CONFIG_PATH=$work/nvmetap/lib/pkgconfig
+}
+# libnvmetap goes in lib/ beside the binary (its rpath is $ORIGIN/lib); proof that the
+# binary runs with it and that its nvme device has the property.
+tap_install() {
+  mkdir -p "$out.tmp/lib"
+  cp -P "$work/nvmetap/lib"/libnvmetap.so* "$out.tmp/lib/"
+  LD_LIBRARY_PATH=$out.tmp/lib "$work/build/qemu-system-x86_64" -device nvme,help 2>&1 |
+    grep -q 'nvmetrace=' || die "the built QEMU has no nvmetrace property on its nvme device"
+}
 
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
@@ -51,7 +93,8 @@ case $what in
     case $name in *[!A-Za-z0-9_.-]*|.*) die "bad crash name '$name'" ;; esac
     [ -d "$repo/samples/crash/$name" ] || die "no samples/crash/$name"
     ls "$repo/samples/crash/$name"/*.patch >/dev/null 2>&1 || die "no patch in samples/crash/$name" ;;
-  -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+  tap) [ $# -eq 1 ] || usage ;;
+  -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
   *) usage ;;
 esac
 
@@ -73,6 +116,11 @@ common=(--prefix=/usr --sysconfdir=/etc --libdir=/usr/lib/x86_64-linux-gnu
 if [ "$what" = qtest-module ]; then
   conf=("${common[@]}" --enable-modules --with-pkgversion="$pkgversion" --enable-tcg --enable-kvm)
   targets=(accel-qtest-x86_64.so)
+elif [ "$what" = tap ]; then
+  # shellcheck disable=SC2016 # $ORIGIN is for the dynamic linker
+  conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace tap build"
+        --extra-ldflags='-Wl,-rpath,$ORIGIN/lib')
+  targets=(qemu-system-x86_64)
 else
   conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace crash build $name")
   targets=(qemu-system-x86_64)
@@ -84,11 +132,16 @@ recipe=1
 key_input=$(echo "$recipe $srcver $pkgversion ${conf[*]} ${targets[*]}")
 # (only the diff part of a patch: its explanation above the diff may change freely)
 if [ -n "$name" ]; then key_input+=$(sed -n '/^--- /,$p' "$repo/samples/crash/$name"/*.patch); fi
+if [ "$what" = tap ]; then key_input+=$(tap_inputs); fi
 key=$(sha256sum <<<"$key_input" | cut -c1-12)
 if [ "$what" = qtest-module ]; then
   out=$cache/qtest-module-$key
   product=$out/accel-qtest-x86_64.so
   result=$out
+elif [ "$what" = tap ]; then
+  out=$cache/tap-$key
+  product=$out/qemu-system-x86_64
+  result=$product
 else
   out=$cache/crash-$name-$key
   product=$out/qemu-system-x86_64
@@ -166,6 +219,7 @@ if [ -n "$name" ]; then
     patch -d "$work/src" -p1 --no-backup-if-mismatch <"$p" >&2 || die "patch $p does not apply"
   done
 fi
+if [ "$what" = tap ]; then tap_prepare; fi
 
 start=$(date +%s)
 mkdir -p "$work/build"
@@ -192,6 +246,7 @@ if [ "$what" = qtest-module ]; then
   fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
 else
+  if [ "$what" = tap ]; then tap_install; fi
   cp "$work/build/qemu-system-x86_64" "$out.tmp/"
   # QEMU finds firmware (bios-256k.bin, ...) relative to its own folder when that holds a
   # qemu-bundle tree: point it at the installed Debian firmware instead of installing.

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# What recording costs a guest: the QEMU that `scripts/qemu/build-qemu.sh tap` builds boots the
+# test guest of scripts/guest/ (probe, queue setup, workload, poweroff) RUNS times with its NVMe
+# controller traced (-device nvme,...,nvmetrace=FILE) and RUNS times untraced, alternating so
+# that a change in machine load hits both alike, and prints each boot's wall time (QEMU start
+# to exit), the medians and their ratio. The figures are in docs/performance.md, "QEMU with
+# libnvmetap".
+#
+# usage: boot_cost.sh [-n RUNS] [--smp N] [--kvm] [--workdir DIR]
+#   -n RUNS   boots of each kind (default 7)
+#   --smp N   guest CPUs (default 1)
+#   --kvm     -accel kvm instead of TCG (needs /dev/kvm)
+# Exit status: 0, 1 on a failed boot, 2 on usage, 77 when the patched QEMU is not built.
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+runs=7 smp=1 kvm=() work=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    -n) runs=$2; shift 2 ;;
+    --smp) smp=$2; shift 2 ;;
+    --kvm) kvm=(-accel kvm); shift ;;
+    --workdir) work=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "boot_cost: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$work" ] || work=$(mktemp -d)
+mkdir -p "$work"
+
+patched=$("$root/scripts/qemu/build-qemu.sh" --check tap) ||
+  { echo "boot_cost: no patched QEMU; build it with scripts/qemu/build-qemu.sh tap" >&2; exit 77; }
+mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$work" --smp "$smp"; echo "status=$?")
+[ "${qemu[-1]}" = status=0 ] || { echo "boot_cost: qemu-cmd.sh failed" >&2; exit 1; }
+unset 'qemu[-1]'
+qemu[0]=$patched
+nvme=-1
+for i in "${!qemu[@]}"; do
+  case ${qemu[$i]} in nvme,*) nvme=$i ;; esac
+done
+[ "$nvme" -ge 0 ] || { echo "boot_cost: no -device nvme in the QEMU command" >&2; exit 1; }
+plain_nvme=${qemu[$nvme]}
+
+# boot TRACED: runs one boot, prints its wall time in seconds
+boot() {
+  local trace=$work/boot.pcapng.zst start end
+  rm -f "$trace" "$trace.ring"
+  qemu[$nvme]=$plain_nvme
+  [ "$1" = 1 ] && qemu[$nvme]+=",nvmetrace=$trace"
+  start=$(date +%s%N)
+  timeout -s KILL 300 "${qemu[@]}" "${kvm[@]}" </dev/null >"$work/console.txt" 2>&1 ||
+    { echo "boot_cost: QEMU failed" >&2; tail -n 20 "$work/console.txt" >&2; return 1; }
+  end=$(date +%s%N)
+  grep -q "nvt-guest: powering off" "$work/console.txt" ||
+    { echo "boot_cost: the guest did not finish its workload" >&2; return 1; }
+  if [ "$1" = 1 ] && [ ! -s "$trace" ]; then
+    echo "boot_cost: no trace written" >&2
+    return 1
+  fi
+  echo "scale=3; ($end - $start) / 1000000000" | bc
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+off=() on=()
+boot 0 >/dev/null || exit 1 # warm the page cache (kernel, initramfs, QEMU) before measuring
+for ((r = 1; r <= runs; r++)); do
+  t=$(boot 0) || exit 1
+  off+=("$t")
+  t=$(boot 1) || exit 1
+  on+=("$t")
+  echo "run $r: untraced ${off[-1]} s, traced ${on[-1]} s"
+done
+m_off=$(printf '%s\n' "${off[@]}" | median)
+m_on=$(printf '%s\n' "${on[@]}" | median)
+echo "median of $runs boots ($([ ${#kvm[@]} -gt 0 ] && echo KVM || echo TCG), $smp CPU): untraced $m_off s, traced $m_on s, ratio $(echo "scale=3; $m_on / $m_off" | bc)"
+echo "trace of the last traced boot: $(stat -c %s "$work/boot.pcapng.zst") bytes"
