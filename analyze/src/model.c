@@ -488,6 +488,16 @@ static void cfg_read(struct mdev *d, const nvt_event *ev, struct mstep *step)
         }
         return;
     }
+    /* A reconstructed record's access size is a guess (QEMU's log does not print it): trust
+     * the bytes the value reaches, and the 16-bit word at an even offset (config registers
+     * are at least that wide), but not a guessed dword reaching into the next register. */
+    if ((ev->flags & NVT_F_RECONSTRUCTED) && size > 1) {
+        unsigned width = val > 0xffff ? 4 : val > 0xff ? 2 : 1;
+        if (width < 2 && !(off & 1))
+            width = 2;
+        if (width < size)
+            size = width;
+    }
     if (off <= 0x04 && off + size > 0x04)
         set_command(d, off, size, val); /* as the device reports it */
     /* Capability list: 0x34 points at the first header (id, next); follow what is read. */

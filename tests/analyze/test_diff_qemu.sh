@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# nvmetrace diff on real QEMU boots (scripts/guest/qemu-cmd.sh, captured by nvmetrace
+# capture): the same guest on an NVMe controller with default properties (A, booted twice)
+# and with msix_qsize=2048,max_ioqpairs=1 (B). A against A shows no device divergence; A
+# against B shows exactly what those properties change: the MSI-X Message Control read, the
+# BAR0 size, the MSI-X table size and Set Features (Number of Queues) DW0, and the guest
+# creating one I/O queue pair fewer. Every trace lints clean. Exit 77 when QEMU or a guest
+# kernel is not installed.
+# usage: test_diff_qemu.sh NVMETRACE WORKDIR
+set -uo pipefail
+nvt=$1 work=$2/diff-qemu
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+rm -rf "$work"
+mkdir -p "$work"
+pass=0 fail=0
+check() {
+  local what=$1; shift
+  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $what" >&2; fi
+}
+
+boot() { # boot NAME [DEVICE-PROPERTIES]
+  local name=$1 props=${2:-} status
+  mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$work/$name" --smp 2; echo "status=$?")
+  status=${qemu[-1]#status=}
+  unset 'qemu[-1]'
+  if [ "$status" = 2 ]; then
+    echo "SKIP: QEMU or a guest kernel is not installed (scripts/install-deps.sh installs them)"
+    exit 77
+  fi
+  [ "$status" = 0 ] || { echo "qemu-cmd.sh failed ($status)" >&2; exit 1; }
+  if [ -n "$props" ]; then
+    for i in "${!qemu[@]}"; do
+      case ${qemu[$i]} in nvme,drive=*) qemu[$i]="${qemu[$i]},$props" ;; esac
+    done
+  fi
+  echo "+ nvmetrace capture -o $work/$name.pcapng.zst -- ${qemu[*]}"
+  timeout -s KILL 300 "$nvt" capture -q -o "$work/$name.pcapng.zst" -- "${qemu[@]}" \
+    </dev/null >"$work/$name.console" 2>&1
+  check "$name: boot captured" test $? -eq 0
+  check "$name: guest ran its workload" grep -q "nvt-guest: powering off" "$work/$name.console"
+  "$nvt" lint "$work/$name.pcapng.zst" >"$work/$name.lint"
+  check "$name: lints clean" test $? -eq 0
+}
+
+boot a
+boot a2
+boot b "msix_qsize=2048,max_ioqpairs=1"
+
+"$nvt" diff "$work/a.pcapng.zst" "$work/a2.pcapng.zst" >"$work/a-a2.txt"
+check "A vs A: no device divergence (exit 0)" test $? -eq 0
+check "A vs A: says so" grep -qE "^no behavioural divergence" "$work/a-a2.txt"
+
+"$nvt" diff --max 0 "$work/a.pcapng.zst" "$work/b.pcapng.zst" >"$work/a-b.txt"
+check "A vs B: devices diverge (exit 1)" test $? -eq 1
+cat "$work/a-b.txt"
+t=$work/a-b.txt
+check "exactly one config divergence: MSI-X Message Control" \
+  grep -qx "config (1)" "$t"
+check "  config 0x42 (Message Control): 0x40 vs 0x7ff (table size 65 vs 2048)" \
+  grep -q "^  config 0x42 read #1: A 0x40, B 0x7ff" "$t"
+check "exactly one BAR divergence" grep -qx "bar (1)" "$t"
+check "  BAR0 16 KiB vs 64 KiB (the MSI-X table moved the BAR size)" \
+  grep -q "^  BAR0 size (bytes): A 16384, B 65536" "$t"
+check "exactly one completion divergence" grep -qx "completion (1)" "$t"
+check "  Set Features (Number of Queues) DW0: 64 vs 1 queue pairs granted" \
+  grep -q "Set Features (Number of Queues) DW0: A 0x003f003f, B 0x00000000" "$t"
+check "exactly one interrupt divergence" grep -qx "interrupt (1)" "$t"
+check "  MSI-X table size 65 vs 2048" grep -q "^  MSI-X table size: A 65, B 2048" "$t"
+check "no other device-level kind" \
+  test "$(grep -cE '^(device|register|identify) \(' "$t")" -eq 0
+check "the guest made one I/O queue pair in B" \
+  grep -q "Create I/O Completion Queue (QID 2) only in A" "$t"
+check "summary line" grep -qE "^[0-9]+ divergences: config 1 bar 1 completion 1 interrupt 1 workload [0-9]+$" "$t"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
