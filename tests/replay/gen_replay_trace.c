@@ -11,7 +11,8 @@
  * is a raw image the test creates (DISK_PATTERN below), so read data is known independently
  * of QEMU.
  *
- * usage: nvt-gen-replay-trace OUT DISK [--wrong KIND]   (writes the 1 MiB image DISK too)
+ * usage: nvt-gen-replay-trace OUT DISK [--wrong KIND | --io N]   (writes the 1 MiB image DISK too)
+ *   --io N repeats the five I/O commands N times (for the replay benchmark).
  *   KIND corrupts one expectation, to prove the comparison catches it:
  *   csts (a register read), cqe (a completion status), data (a byte of read data),
  *   identify (a byte of Identify data), irq (an interrupt on the wrong vector), cfg (a config
@@ -208,8 +209,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: nvt-gen-replay-trace OUT DISK [--wrong KIND]\n");
         return 2;
     }
+    int cycles = 1;
     if (argc == 5 && !strcmp(argv[3], "--wrong"))
         wrong = argv[4];
+    else if (argc == 5 && !strcmp(argv[3], "--io"))
+        cycles = atoi(argv[4]) > 0 ? atoi(argv[4]) : 1;
     const char *disk = argv[2];
     FILE *img = fopen(disk, "wb");
     if (!img) {
@@ -381,9 +385,10 @@ int main(int argc, char **argv)
         {0x02, 64, 4},  /* read LBA 64-95, PRP1 + PRP list */
         {0x00, 0, 0},   /* flush */
     };
-    for (size_t k = 0; k < sizeof ios / sizeof ios[0]; k++) {
+    for (size_t n = 0; n < (size_t)cycles * (sizeof ios / sizeof ios[0]); n++) {
+        size_t k = n % (sizeof ios / sizeof ios[0]);
         const struct io *io = &ios[k];
-        uint16_t c = (uint16_t)(0x100 + k), slot = tail;
+        uint16_t c = (uint16_t)(0x100 + n), slot = tail;
         uint64_t buf0 = DATA + k * 0x10000;
         uint64_t prp2 = io->pages == 2 ? buf0 + 4096 : io->pages > 2 ? PRPLIST : 0;
         sqe_init(sqe, io->opc, c, io->opc ? 1 : 1, io->pages ? buf0 : 0, prp2);
