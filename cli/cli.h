@@ -29,6 +29,7 @@ extern const struct nvt_command cmd_diff;
 extern const struct nvt_command cmd_report;
 
 extern const struct nvt_command cmd_replay;
+extern const struct nvt_command cmd_minimize;
 extern const struct nvt_command cmd_export;
 /* `nvmetrace import qtest` (cli/cmd_export.c): argv[0] "import", argv[1] "qtest". */
 int cli_import_qtest(int argc, char **argv);

@@ -19,6 +19,7 @@ static const struct nvt_command *const commands[] = {
     &cmd_report,
     &cmd_replay,
     &cmd_export,
+    &cmd_minimize,
     /* helpers add their subcommands here, one line each */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
