@@ -160,13 +160,6 @@ static void put_le(uint8_t *p, uint64_t v, int n)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* config space */
@@ -506,8 +499,8 @@ static void admin_memory(struct eng *e, int64_t index, struct rp_dev *d, const n
     const uint8_t *s = ev->u.sub.sqe;
     if (s[0] != 0x05 || !queue_fields_known(ev) || !d->has_cpl_events)
         return;
-    uint32_t entries = (uint32_t)(get_le(s + 40, 4) >> 16) + 1;
-    mem_zero(e, index, get_le(s + 24, 8), (uint64_t)entries << ((d->cc >> 20) & 0xf));
+    uint32_t entries = (uint32_t)(rp_le(s + 40, 4) >> 16) + 1;
+    mem_zero(e, index, rp_le(s + 24, 8), (uint64_t)entries << ((d->cc >> 20) & 0xf));
 }
 
 /* The effect of an admin command on the queue layout, taken when the walk reaches its SUB
@@ -517,8 +510,8 @@ static void admin_effect(struct eng *e, int64_t index, struct rp_dev *d, const n
 {
     const uint8_t *s = ev->u.sub.sqe;
     uint8_t opc = s[0];
-    uint64_t prp1 = get_le(s + 24, 8), prp2 = get_le(s + 32, 8);
-    uint32_t cdw10 = (uint32_t)get_le(s + 40, 4);
+    uint64_t prp1 = rp_le(s + 24, 8), prp2 = rp_le(s + 32, 8);
+    uint32_t cdw10 = (uint32_t)rp_le(s + 40, 4);
     uint16_t qid = (uint16_t)cdw10;
     uint32_t entries = (cdw10 >> 16) + 1;
     uint64_t known = ev->u.sub.known;
@@ -606,7 +599,7 @@ static int place_sqe(struct eng *e, size_t i)
     mem_write(e, (int64_t)i, sq->base + (uint64_t)slot * sq->entry, sqe, sizeof sqe);
     /* Data and PRP lists the command reads: records of the same queue and CID before the
      * command's completion. */
-    uint16_t cid = (uint16_t)get_le(ev->u.sub.sqe + 2, 2);
+    uint16_t cid = (uint16_t)rp_le(ev->u.sub.sqe + 2, 2);
     int cid_known = (ev->u.sub.known & 0xc) == 0xc;
     size_t n = nvt_trace_count(e->t);
     for (size_t j = i + 1; cid_known && j < n && j < i + RP_DATA_WINDOW; j++) {
@@ -616,7 +609,7 @@ static int place_sqe(struct eng *e, size_t i)
         if (x->device != ev->device)
             continue;
         if (x->type == NVT_EV_COMPLETION && (x->u.cpl.known & 0x3c00) == 0x3c00 &&
-            get_le(x->u.cpl.cqe + 10, 2) == ev->u.sub.qid && get_le(x->u.cpl.cqe + 12, 2) == cid)
+            rp_le(x->u.cpl.cqe + 10, 2) == ev->u.sub.qid && rp_le(x->u.cpl.cqe + 12, 2) == cid)
             break;
         if (x->type == NVT_EV_DMA_READ && !e->placed[j] && x->u.dma.sqid == ev->u.sub.qid &&
             x->u.dma.cid == cid)
@@ -1142,7 +1135,7 @@ static int expect_met(struct eng *e, const struct rp_expect *x)
         return x->have && !memcmp(x->got, x->data, x->len);
     case RP_X_MSIX: {
         const struct rp_dev *d = &e->dev[x->dev];
-        return get_le(d->msi_seen + 4u * x->vector, 4) != 0;
+        return rp_le(d->msi_seen + 4u * x->vector, 4) != 0;
     }
     case RP_X_INTX_ASSERT:
         return e->intx_raised || e->intx_level;
@@ -1153,12 +1146,6 @@ static int expect_met(struct eng *e, const struct rp_expect *x)
     }
 }
 
-static uint64_t ms_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Queues reads for what is still missing; returns how many were queued. */
 static int poll_round(struct eng *e)
@@ -1219,7 +1206,7 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
         e->res->compared++;
         switch (x->kind) {
         case RP_X_CQE: {
-            uint16_t cid = (uint16_t)get_le(x->want + 12, 2);
+            uint16_t cid = (uint16_t)rp_le(x->want + 12, 2);
             snprintf(what, sizeof what, "CQE on CQ %u slot %u (CID 0x%04x)", x->qid, x->slot, cid);
             fmt_bytes(x->want, x->known, NVT_CQE_LEN, exp, sizeof exp);
             if (!x->have || (x->got[14] & 1) != x->phase) {
@@ -1309,14 +1296,14 @@ static void interrupts_after(struct eng *e, size_t step_index)
             continue;
         int any = 0;
         for (unsigned v = 0; v < d->msix_n; v++) {
-            if (!get_le(d->msi_seen + 4u * v, 4))
+            if (!rp_le(d->msi_seen + 4u * v, 4))
                 continue;
             any = 1;
             if (d->has_irq_events && !(d->msi_expected[v / 8] & (1u << (v % 8)))) {
                 char what[96], got[96];
                 snprintf(what, sizeof what, "MSI-X interrupt, vector %u", v);
                 snprintf(got, sizeof got, "message 0x%08x to vector %u",
-                         (uint32_t)get_le(d->msi_seen + 4u * v, 4), v);
+                         (uint32_t)rp_le(d->msi_seen + 4u * v, 4), v);
                 rp_diverge(e, step_index, what, "no interrupt", got);
             }
         }
@@ -1364,7 +1351,7 @@ static int settle(struct eng *e, size_t a, size_t b, int wrote)
     for (size_t k = 0; k < e->nex; k++)
         if (e->ex[k].kind == RP_X_MSIX && e->ex[k].dev < RP_MAX_DEVICES)
             e->dev[e->ex[k].dev].msix_check = 1;
-    uint64_t start = ms_now();
+    uint64_t start = rp_now_ms();
     unsigned settle_ms = e->o->settle_ms ? e->o->settle_ms : 2000;
     int rounds_after_cqes = 0, round = 0, timed_out = 0;
     for (;;) {
@@ -1386,7 +1373,7 @@ static int settle(struct eng *e, size_t a, size_t b, int wrote)
          * anything posted in the same bottom half, then judge. */
         if (cqes_met && ++rounds_after_cqes > 3)
             break;
-        if (ms_now() - start >= settle_ms) {
+        if (rp_now_ms() - start >= settle_ms) {
             timed_out = 1;
             break;
         }

@@ -68,11 +68,19 @@ void rp_error(nvt_error *err, int code, const char *fmt, ...)
     va_end(ap);
 }
 
-static uint64_t now_ms(void)
+uint64_t rp_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t rp_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
 }
 
 /* Appends n bytes (n <= ERR_TAIL: reads are smaller), dropping the oldest. */
@@ -114,7 +122,7 @@ static void reap(qt *q, unsigned wait_ms)
 {
     if (q->reaped || q->pid <= 0)
         return;
-    uint64_t end = now_ms() + wait_ms;
+    uint64_t end = rp_now_ms() + wait_ms;
     for (;;) {
         int st;
         pid_t r = waitpid(q->pid, &st, WNOHANG);
@@ -128,7 +136,7 @@ static void reap(qt *q, unsigned wait_ms)
             q->status = 0;
             break;
         }
-        if (now_ms() >= end) {
+        if (rp_now_ms() >= end) {
             kill(q->pid, SIGKILL);
             if (waitpid(q->pid, &st, 0) == q->pid)
                 q->status = st;
@@ -269,13 +277,13 @@ static int pump(qt *q, int ms)
 /* Waits until cond(q) holds, QEMU dies, or it is silent for timeout_ms. */
 static int wait_for(qt *q, int (*cond)(const qt *))
 {
-    uint64_t last = now_ms();
+    uint64_t last = rp_now_ms();
     while (!cond(q)) {
         int r = pump(q, 50);
         if (r < 0)
             return -1;
         if (r > 0) {
-            last = now_ms();
+            last = rp_now_ms();
             continue;
         }
         /* Silence: is QEMU still there? */
@@ -286,7 +294,7 @@ static int wait_for(qt *q, int (*cond)(const qt *))
             mark_dead(q);
             return -1;
         }
-        if (now_ms() - last >= q->timeout_ms) {
+        if (rp_now_ms() - last >= q->timeout_ms) {
             q->hung = 1;
             kill(q->pid, SIGKILL);
             mark_dead(q);
@@ -494,7 +502,7 @@ qt *qt_start(const qt_start_opts *o, int *early_exit, nvt_error *err)
     set_nonblock(q->errfd);
 
     /* Wait for QEMU to connect, watching its stderr and whether it is still alive. */
-    uint64_t deadline = now_ms() + q->timeout_ms;
+    uint64_t deadline = rp_now_ms() + q->timeout_ms;
     for (;;) {
         struct pollfd p[2] = {{ls, POLLIN, 0}, {q->errfd, POLLIN, 0}};
         int n = poll(p, q->errfd >= 0 ? 2 : 1, 50);
@@ -526,7 +534,7 @@ qt *qt_start(const qt_start_opts *o, int *early_exit, nvt_error *err)
                 *early_exit = 1;
             goto fail;
         }
-        if (now_ms() >= deadline) {
+        if (rp_now_ms() >= deadline) {
             rp_error(err, NVT_E_IO, "QEMU did not connect to its qtest socket within %u ms",
                      q->timeout_ms);
             kill(pid, SIGKILL);
@@ -628,11 +636,11 @@ int qt_qemu_version(const char *qemu, char *out, size_t outlen)
     }
     char buf[512];
     size_t n = 0;
-    uint64_t end = now_ms() + 10000;
+    uint64_t end = rp_now_ms() + 10000;
     while (n < sizeof buf - 1) {
         struct pollfd pf = {p[0], POLLIN, 0};
         if (poll(&pf, 1, 100) <= 0) {
-            if (now_ms() >= end)
+            if (rp_now_ms() >= end)
                 break;
             continue;
         }
@@ -644,7 +652,7 @@ int qt_qemu_version(const char *qemu, char *out, size_t outlen)
     close(p[0]);
     buf[n] = 0;
     int st = 0;
-    if (now_ms() >= end)
+    if (rp_now_ms() >= end)
         kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !n)

@@ -12,6 +12,11 @@
 /* Fills err (code, no offset, formatted message). */
 void rp_error(nvt_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t rp_now_ms(void);
+/* n bytes at p as a little-endian number. */
+uint64_t rp_le(const uint8_t *p, int n);
+
 /* ---- qtest client (qtest.c) ---- */
 
 typedef struct qt qt;

@@ -28,13 +28,6 @@ void nvt_replay_opts_init(nvt_replay_opts *o)
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
-static uint64_t le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* what the trace needs of the target */
@@ -153,8 +146,8 @@ void rp_prescan(struct eng *e, struct rp_prescan *p)
             const uint8_t *s = ev->u.sub.sqe;
             if (ev->u.sub.qid != 0 || (ev->u.sub.known & 0x0000ff00ff000000ull) != 0x0000ff00ff000000ull)
                 break;
-            uint64_t prp1 = le(s + 24, 8), prp2 = le(s + 32, 8);
-            uint32_t entries = (uint32_t)(le(s + 40, 4) >> 16) + 1;
+            uint64_t prp1 = rp_le(s + 24, 8), prp2 = rp_le(s + 32, 8);
+            uint32_t entries = (uint32_t)(rp_le(s + 40, 4) >> 16) + 1;
             if (in_trace_bar(e, prp1))
                 break;
             if (s[0] == 0x05)
@@ -249,12 +242,12 @@ static void device_from_trace(struct eng *e, struct rp_dev *d)
             return;
         if (img[p] == 0x11 && have[p + 2] && have[p + 3] && have[p + 4] && have[p + 7]) {
             d->msix_cap = (uint8_t)p;
-            d->msix_n = (uint16_t)((le(img + p + 2, 2) & 0x7ff) + 1);
-            uint32_t t = (uint32_t)le(img + p + 4, 4);
+            d->msix_n = (uint16_t)((rp_le(img + p + 2, 2) & 0x7ff) + 1);
+            uint32_t t = (uint32_t)rp_le(img + p + 4, 4);
             d->tbir = t & 7;
             d->toff = t & ~7u;
             if (have[p + 8] && have[p + 11]) {
-                uint32_t pb = (uint32_t)le(img + p + 8, 4);
+                uint32_t pb = (uint32_t)rp_le(img + p + 8, 4);
                 d->pbir = pb & 7;
                 d->poff = pb & ~7u;
             } else {

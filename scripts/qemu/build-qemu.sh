@@ -118,7 +118,8 @@ if [ "$what" = qtest-module ]; then
   targets=(accel-qtest-x86_64.so)
 elif [ "$what" = tap ]; then
   # shellcheck disable=SC2016 # $ORIGIN is for the dynamic linker
-  conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace tap build"
+  # KVM too: a traced QEMU is for running guests at their real speed as well
+  conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace tap build" --enable-kvm
         --extra-ldflags='-Wl,-rpath,$ORIGIN/lib')
   targets=(qemu-system-x86_64)
 else
@@ -230,21 +231,30 @@ log "ninja -j$jobs ${targets[*]}"
 (cd "$work/build" && nice -n 10 ninja -j"$jobs" "${targets[@]}" >ninja.log 2>&1) ||
   { tail -n 30 "$work/build/ninja.log" >&2; die "build failed (log: $work/build/ninja.log)"; }
 
-rm -rf "$out"
-mkdir -p "$out.tmp"
-if [ "$what" = qtest-module ]; then
-  cp "$work/build/accel-qtest-x86_64.so" "$out.tmp/"
-  # Proof the stamp matches: the installed binary must accept the accelerator.
-  QEMU_MODULE_DIR=$out.tmp timeout 30 "$qemu" -machine q35,accel=qtest -qtest null -nodefaults \
-    -display none -S </dev/null >/dev/null 2>"$work/check.log" &
+# starts_up MESSAGE CMD...: CMD (a QEMU) must still be up 2 s after starting with the qtest
+# accelerator and no guest; otherwise stop with MESSAGE and its stderr.
+starts_up() {
+  local msg=$1 pid
+  shift
+  "$@" -machine q35,accel=qtest -qtest null -nodefaults -display none -S \
+    </dev/null >/dev/null 2>"$work/check.log" &
   pid=$!
   sleep 2
   if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid" || true
     cat "$work/check.log" >&2
-    die "the installed $qemu refuses the rebuilt module"
+    die "$msg"
   fi
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+
+rm -rf "$out"
+mkdir -p "$out.tmp"
+if [ "$what" = qtest-module ]; then
+  cp "$work/build/accel-qtest-x86_64.so" "$out.tmp/"
+  # Proof the stamp matches: the installed binary must accept the accelerator.
+  starts_up "the installed $qemu refuses the rebuilt module" env QEMU_MODULE_DIR="$out.tmp" "$qemu"
 else
   if [ "$what" = tap ]; then tap_install; fi
   cp "$work/build/qemu-system-x86_64" "$out.tmp/"
@@ -254,16 +264,7 @@ else
   ln -s /usr/share/qemu "$out.tmp/qemu-bundle/usr/share/qemu"
   ln -s /usr/share/seabios "$out.tmp/qemu-bundle/usr/share/seabios"
   ln -s /usr/lib/ipxe/qemu "$out.tmp/qemu-bundle/usr/lib/ipxe/qemu"
-  "$out.tmp/qemu-system-x86_64" -machine q35,accel=qtest -qtest null -nodefaults -display none \
-    -S </dev/null >/dev/null 2>"$work/check.log" &
-  pid=$!
-  sleep 2
-  if ! kill -0 "$pid" 2>/dev/null; then
-    wait "$pid" || true
-    cat "$work/check.log" >&2
-    die "the built QEMU does not start"
-  fi
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  starts_up "the built QEMU does not start" "$out.tmp/qemu-system-x86_64"
 fi
 echo "qemu $srcver '$pkgversion' ${name:+crash $name }built $(date -u +%FT%TZ) in $(( $(date +%s) - start )) s" \
   >"$out.tmp/BUILDINFO"

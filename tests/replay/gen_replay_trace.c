@@ -190,6 +190,27 @@ static void admin(const uint8_t sqe[64], const uint8_t *wdata, uint32_t wlen, ui
     doorbell(0, 1, acq_head);
 }
 
+/* Controller (re)start: disable, 32-entry admin queues at asq/acq, enable (with a STATE
+ * record if state), then the CSTS read that shows it ready (csts is what it reads). */
+static void enable(uint64_t asq, uint64_t acq, int state, uint32_t csts)
+{
+    reg(1, 0x14, 4, 0);
+    reg(0, 0x1c, 4, 0);
+    reg(1, 0x24, 4, 0x001f001f);
+    reg(1, 0x28, 8, asq);
+    reg(1, 0x30, 8, acq);
+    reg(1, 0x14, 4, 0x00460001);
+    if (state) {
+        nvt_event st = {.type = NVT_EV_CTRL_STATE};
+        st.u.state.state = NVT_STATE_ENABLE;
+        st.u.state.value = 0x00460001;
+        emit(&st);
+    }
+    reg(0, 0x1c, 4, csts);
+    asq_tail = acq_head = 0;
+    aphase = 1;
+}
+
 /* The first 64 bytes of Identify Controller as QEMU 7.2.22 returns it for serial=nvtgen01:
  * VID 1b36, SSVID 1af4, SN, MN "QEMU NVMe Ctrl", FR (first 4 bytes). */
 static void identify_ctrl_prefix(uint8_t out[64])
@@ -280,17 +301,7 @@ int main(int argc, char **argv)
     /* ---- controller bring-up ---- */
     reg(0, 0x00, 8, 0x004018200f0107ffull); /* MQES 2047, CQR, TO 15 s, CSS NVM+IO, MPSMAX 64K */
     reg(0, 0x08, 4, 0x00010400);
-    reg(1, 0x14, 4, 0);
-    reg(0, 0x1c, 4, 0);
-    reg(1, 0x24, 4, 0x001f001f);
-    reg(1, 0x28, 8, ASQ);
-    reg(1, 0x30, 8, ACQ);
-    reg(1, 0x14, 4, 0x00460001);
-    nvt_event st = {.type = NVT_EV_CTRL_STATE};
-    st.u.state.state = NVT_STATE_ENABLE;
-    st.u.state.value = 0x00460001;
-    emit(&st);
-    reg(0, 0x1c, 4, !strcmp(wrong, "csts") ? 0 : 1);
+    enable(ASQ, ACQ, 1, !strcmp(wrong, "csts") ? 0 : 1);
 
     uint8_t sqe[64], buf[64];
     uint16_t cid = 0;
@@ -321,15 +332,7 @@ int main(int argc, char **argv)
     /* The OS driver resets the controller and brings it up again with MSI-X on, as Linux
      * does: QEMU 7.2 arms a CQ's MSI-X vector when the queue is created, so an admin queue
      * created under INTx would never interrupt through MSI-X. */
-    reg(1, 0x14, 4, 0);
-    reg(0, 0x1c, 4, 0);
-    reg(1, 0x24, 4, 0x001f001f);
-    reg(1, 0x28, 8, ASQ2);
-    reg(1, 0x30, 8, ACQ2);
-    reg(1, 0x14, 4, 0x00460001);
-    reg(0, 0x1c, 4, 1);
-    asq_tail = acq_head = 0;
-    aphase = 1;
+    enable(ASQ2, ACQ2, 0, 1);
 
     /* Identify Namespace 1: NSZE = NCAP = NUSE = 2048 blocks (the 1 MiB disk), NSFEAT 0x14,
      * NLBAF 7 (8 formats), FLBAS 0, MC 3, DPC 0x1f. */

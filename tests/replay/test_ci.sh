@@ -10,21 +10,7 @@ src=$3
 all=$src/samples/ci/replay-all.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect_rc() {
-  local want=$1
-  shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" -eq "$want" ]; then ok; else
-    bad "$* exited $rc, expected $want: $(head -c 800 "$tmp/out") $(head -c 300 "$tmp/err")"; fi
-}
-expect_grep() {
-  if grep -qF -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 800 "$2")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # The project's own samples replay as expected against Debian's QEMU.
 expect_rc 0 "$all" --nvmetrace "$nvt" --config-dir "$src/samples/ci/config" "$src/samples"
@@ -72,5 +58,4 @@ else
   echo "note: crash build not in the cache; its cases not run"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

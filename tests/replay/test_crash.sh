@@ -18,21 +18,7 @@ crashq=$("$src/scripts/qemu/build-qemu.sh" --check crash pmrctl-no-pmr) || {
 sample=$src/samples/crash/pmrctl-no-pmr
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect_rc() { # expect_rc RC CMD...
-  local want=$1
-  shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" -eq "$want" ]; then ok; else
-    bad "$* exited $rc, expected $want: $(head -c 600 "$tmp/out") $(head -c 600 "$tmp/err")"; fi
-}
-expect_grep() {
-  if grep -qF -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 1500 "$2")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 boot=$sample/boot-then-pmrctl.pcapng.zst
 
 # ---- replay reports the crash, the same way every time ----
@@ -89,5 +75,4 @@ expect_grep "  signature: SIGSEGV" "$tmp/out"
 expect_rc 0 "$nvt" replay "$tmp/repro.pcapng"
 expect_grep "result: clean" "$tmp/out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -14,24 +14,7 @@ qimport=$4
 src=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect_rc() { # expect_rc RC CMD...
-  local want=$1
-  shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" -eq "$want" ]; then ok; else
-    bad "$* exited $rc, expected $want: $(head -c 600 "$tmp/out") $(head -c 600 "$tmp/err")"; fi
-}
-expect_grep() { # expect_grep FIXED-STRING FILE
-  if grep -qF -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 800 "$2")"; fi
-}
-expect_no_grep() {
-  if grep -qF -- "$1" "$2"; then bad "'$1' unexpectedly in $2"; else ok; fi
-}
+. "$(dirname "$0")/lib.sh"
 # Exactly one divergence, at event IDX, with this description, expected and got.
 expect_divergence() { # expect_divergence KIND IDX WHAT EXPECTED GOT
   "$gen" "$tmp/w.pcapng" "$tmp/w.img" --wrong "$1" || bad "generator --wrong $1"
@@ -162,5 +145,4 @@ NVT_FAKE_QEMU="exit:writel 0xfebf0014 0x460001" expect_rc 3 "$nvt" replay --targ
 expect_grep "signature: exit 1: qemu-system-x86_64: fake failure at 'writel 0x? 0x?'" "$tmp/out"
 expect_grep "    | qemu-system-x86_64: fake failure at 'writel 0xfebf0014 0x460001'" "$tmp/out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
