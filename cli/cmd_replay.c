@@ -175,8 +175,8 @@ int cli_target_option(const char *cmdname, int argc, char **argv, int *i, struct
         (*i)++;
         return 1;
     }
-    if (!strcmp(a, "--snapshot-disks")) {
-        t->snapshot_disks = 1;
+    if (!strcmp(a, "--copy-disks")) {
+        t->copy_disks = 1;
         return 1;
     }
     return 0;
@@ -189,7 +189,7 @@ int cli_target_apply(const char *cmdname, struct cli_target *t, nvt_replay_opts 
     o->accel = t->accel;
     o->timeout_ms = t->timeout_ms;
     o->settle_ms = t->settle_ms;
-    o->snapshot_disks = t->snapshot_disks;
+    o->copy_disks = t->copy_disks;
     o->module_dir = t->accel == NVT_ACCEL_TCG_STOPPED ? NULL : cli_module_dir(t->module_dir);
     const char *s = t->replace ? t->args : t->add;
     if (s) {
@@ -446,7 +446,7 @@ const struct nvt_command cmd_replay = {
     "    nvmetrace replay [--target qemu[:PATH]] [--qemu-args ARGS] [--add-args ARGS]\n"
     "                     [--accel auto|qtest|tcg] [--module-dir DIR] [--json] [--timing]\n"
     "                     [--settle MS] [--timeout MS] [--max-divergences N]\n"
-    "                     [--snapshot-disks] TRACE\n\n"
+    "                     [--copy-disks] TRACE\n\n"
     "DESCRIPTION\n"
     "    Starts QEMU with its qtest protocol (no guest runs) and an NVMe controller configured\n"
     "    from the trace (the QEMU command line in the trace's comment, as `nvmetrace capture`\n"
@@ -466,7 +466,8 @@ const struct nvt_command cmd_replay = {
     "    The qtest accelerator (virtual time) is used when QEMU accepts it; Debian's QEMU\n"
     "    needs the module scripts/qemu/build-qemu.sh builds, found in its cache or given with\n"
     "    --module-dir or NVT_QEMU_MODULE_DIR. Otherwise QEMU runs with TCG stopped (-S). The\n"
-    "    report says which. Disks are replaced by null-co disks of the same size.\n\n"
+    "    report says which. Disks are replaced by null-co disks of the same size (reads\n"
+    "    return zeros, writes are dropped).\n\n"
     "OPTIONS\n"
     "    --target qemu[:PATH]  the QEMU binary (default qemu-system-x86_64 from PATH)\n"
     "    --qemu-args ARGS      QEMU arguments configuring the target instead of the trace's\n"
@@ -479,7 +480,8 @@ const struct nvt_command cmd_replay = {
     "    --settle MS           how long to wait for an expected output (default 2000)\n"
     "    --timeout MS          silence after which QEMU counts as hung (default 10000)\n"
     "    --max-divergences N   stop comparing after N divergences (default 1000; 0 no limit)\n"
-    "    --snapshot-disks      use the original disk images (snapshot=on) when they exist\n\n"
+    "    --copy-disks          back the disks by private copies of their images (when the\n"
+    "                          files exist) instead of null-co disks, to compare read data\n\n"
     "EXIT STATUS\n"
     "    0 every output matched; 1 divergences; 2 usage error or a trace that cannot be\n"
     "    replayed (unreadable, missing setup, impossible addresses); 3 the target crashed or\n"

@@ -9,7 +9,7 @@
 /* The target options every replaying command takes. */
 struct cli_target {
     const char *qemu, *args, *add, *module_dir;
-    int replace, accel, snapshot_disks;
+    int replace, accel, copy_disks;
     unsigned timeout_ms, settle_ms;
     char **words;
 };

@@ -423,12 +423,30 @@ static int bar_mapped(const struct rp_dev *d, int b)
     return d->bar[b].programmed && d->bar[b].target_addr && (d->command & 0x2);
 }
 
-/* Points every MSI-X table entry at this device's slot in guest RAM (vector v writes its
- * message data at msi_area + 4v): a write to 0xfee00000 would go to the APIC, where qtest
- * cannot see it. Message data is the trace's when it wrote one, else a marker. */
+/* MSI-X messages are observed in guest RAM: vector v's table entry points at msi_area + 4v (a
+ * write to 0xfee00000 would go to the APIC, where qtest cannot see it). Each slot holds the
+ * complement of its vector's message data until a message overwrites it, so any data value,
+ * zero included, shows. */
+static void msi_poison(struct eng *e, int64_t ev, struct rp_dev *d, unsigned first, unsigned n)
+{
+    uint8_t buf[4 * RP_MAX_VECTORS];
+    for (unsigned v = first; v < first + n; v++)
+        put_le(buf + 4u * (v - first), ~d->vdata[v], 4);
+    mem_write(e, ev, d->msi_area + 4u * first, buf, 4u * n);
+}
+
+static int msi_fired(const struct rp_dev *d, unsigned v)
+{
+    return (uint32_t)rp_le(d->msi_seen + 4u * v, 4) == d->vdata[v];
+}
+
+/* For traces that hold interrupts but not the guest's table writes (QEMU logs do not show
+ * them): programs every entry itself, unmasked, with a marker as message data. Traces that
+ * hold the table writes get only their addresses rewritten (mmio_write). */
 static void msix_program(struct eng *e, int64_t ev, struct rp_dev *d)
 {
-    if (!d->msix_cap || d->msix_programmed || !d->has_msix_events || !bar_mapped(d, d->tbir))
+    if (!d->msix_cap || d->msix_programmed || !d->has_msix_events || d->has_msix_writes ||
+        !bar_mapped(d, d->tbir))
         return;
     uint64_t base = d->bar[d->tbir].target_addr + d->toff;
     for (unsigned v = 0; v < d->msix_n; v++) {
@@ -438,11 +456,10 @@ static void msix_program(struct eng *e, int64_t ev, struct rp_dev *d)
             (uint32_t)(a >> 32));
         cmd(e, ev, 0, NULL, NULL, 0, "writel 0x%" PRIx64 " 0x%x", base + 16u * v + 8,
             d->vdata[v]);
-        cmd(e, ev, 0, NULL, NULL, 0, "writel 0x%" PRIx64 " 0x%x", base + 16u * v + 12,
-            d->vctrl[v]);
+        cmd(e, ev, 0, NULL, NULL, 0, "writel 0x%" PRIx64 " 0x0", base + 16u * v + 12);
     }
-    mem_zero(e, ev, d->msi_area, 4u * d->msix_n);
-    d->msix_programmed = 1;
+    msi_poison(e, ev, d, 0, d->msix_n);
+    d->msix_programmed = d->msi_armed = 1;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -749,19 +766,20 @@ static int mmio_write(struct eng *e, int64_t ev, struct rp_dev *d, int bar, uint
         return -1;
     msix_program(e, ev, d);
     if (in_msix_table(d, bar, off)) {
-        /* The guest's own table write: keep data and mask, point the address at our slot. */
+        /* The guest's own table write: data and mask as they are, the address pointed at the
+         * vector's slot in RAM (armed with the complement of the data). */
         uint32_t v = (off - d->toff) / 16, field = ((off - d->toff) % 16) / 4;
         if (size == 4 && field == NVT_MSIX_DATA)
-            d->vdata[v] = (uint32_t)value ? (uint32_t)value : RP_MSI_MARKER | v;
-        if (size == 4 && field == NVT_MSIX_VECTOR_CTRL)
-            d->vctrl[v] = value & 1;
+            d->vdata[v] = (uint32_t)value;
         uint64_t a = d->msi_area + 4u * v;
         if (field == NVT_MSIX_ADDR_LO)
             value = size == 8 ? a : (uint32_t)a;
         else if (field == NVT_MSIX_ADDR_HI)
             value = (uint32_t)(a >> 32);
-        else if (field == NVT_MSIX_DATA && !(uint32_t)value)
-            value = d->vdata[v];
+        if (field == NVT_MSIX_ADDR_LO || field == NVT_MSIX_DATA) {
+            msi_poison(e, ev, d, v, 1);
+            d->msi_armed = 1;
+        }
     } else if (bar == 0 && off >= NVME_REG_DBS && (!d->msix_cap || d->tbir != 0 || off < d->toff)) {
         return doorbell_write(e, ev, d, off, size, value);
     } else if (bar == 0) {
@@ -1135,7 +1153,7 @@ static int expect_met(struct eng *e, const struct rp_expect *x)
         return x->have && !memcmp(x->got, x->data, x->len);
     case RP_X_MSIX: {
         const struct rp_dev *d = &e->dev[x->dev];
-        return rp_le(d->msi_seen + 4u * x->vector, 4) != 0;
+        return msi_fired(d, x->vector);
     }
     case RP_X_INTX_ASSERT:
         return e->intx_raised || e->intx_level;
@@ -1171,7 +1189,7 @@ static int poll_round(struct eng *e)
     }
     for (size_t di = 0; di < e->ndev && di < RP_MAX_DEVICES; di++) {
         struct rp_dev *d = &e->dev[di];
-        if ((want_msi[di] || d->msix_check) && d->msix_programmed) {
+        if ((want_msi[di] || d->msix_check) && d->msi_armed) {
             uint32_t arg = (uint32_t)di;
             cmd(e, -1, 1, on_msi, &arg, sizeof arg, "read 0x%" PRIx64 " 0x%x", d->msi_area,
                 4u * d->msix_n);
@@ -1292,11 +1310,11 @@ static void interrupts_after(struct eng *e, size_t step_index)
 {
     for (size_t di = 0; di < e->ndev && di < RP_MAX_DEVICES; di++) {
         struct rp_dev *d = &e->dev[di];
-        if (!d->msix_programmed || !d->msix_check)
+        if (!d->msi_armed || !d->msix_check)
             continue;
         int any = 0;
         for (unsigned v = 0; v < d->msix_n; v++) {
-            if (!rp_le(d->msi_seen + 4u * v, 4))
+            if (!msi_fired(d, v))
                 continue;
             any = 1;
             if (d->has_irq_events && !(d->msi_expected[v / 8] & (1u << (v % 8)))) {
@@ -1308,7 +1326,7 @@ static void interrupts_after(struct eng *e, size_t step_index)
             }
         }
         if (any)
-            mem_zero(e, -1, d->msi_area, 4u * d->msix_n);
+            msi_poison(e, -1, d, 0, d->msix_n);
         memset(d->msi_seen, 0, 4u * d->msix_n);
         memset(d->msi_expected, 0, sizeof d->msi_expected);
     }

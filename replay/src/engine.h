@@ -9,6 +9,7 @@
 
 #define RP_MAX_QID 4095        /* queue ids beyond are not tracked (QEMU allows 64 pairs by default) */
 #define RP_MAX_DEVICES 64
+#define RP_MAX_TMP 16            /* disk images copied for --copy-disks */
 #define RP_MAX_VECTORS 2048
 #define RP_IO_CHUNK 32768u       /* bytes per qtest read/write line */
 #define RP_DATA_WINDOW 100000    /* how far after a SUB its data records are looked for */
@@ -51,10 +52,12 @@ struct rp_dev {
     uint8_t msix_cap, tbir, pbir;
     uint16_t msix_n, msix_ctl;
     uint32_t toff, poff;
-    int msix_programmed, msix_check;
+    int msix_programmed;   /* the replay programmed the whole table itself */
+    int msi_armed;         /* some entry points at msi_area: messages can be read there */
+    int msix_check;
     int has_irq_events, has_msix_events, has_cpl_events; /* outputs the trace holds */
+    int has_msix_writes;   /* the trace holds the guest's own MSI-X table writes */
     uint32_t vdata[RP_MAX_VECTORS];
-    uint8_t vctrl[RP_MAX_VECTORS];
     uint8_t msi_seen[4 * RP_MAX_VECTORS];
     uint8_t msi_expected[RP_MAX_VECTORS / 8];
     uint64_t msi_area;
@@ -106,6 +109,7 @@ struct eng {
     nvt_error *err;
     qt *q;                 /* NULL: export, no target */
     int accel_qtest, dead, stop;
+    int exporting;         /* nvt_qtest_export: no target, nothing temporary in ARGS */
     int from_import;       /* trace made from a qtest script: BAR addresses used as they are */
     struct rp_dev *dev;
     size_t ndev;
@@ -114,7 +118,9 @@ struct eng {
     int ecam;
     uint64_t ecam_base;
     int intx_raised, intx_lowered, intx_level;
-    uint64_t nsid_defaulted;  /* Get Log Page SQEs sent with NSID FFFFFFFFh */
+    uint64_t nsid_defaulted;
+    char tmp[RP_MAX_TMP][64]; /* private disk copies, removed at the end */
+    size_t ntmp;  /* Get Log Page SQEs sent with NSID FFFFFFFFh */
     struct rp_expect *ex;
     size_t nex, excap;
 };

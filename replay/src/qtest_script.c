@@ -412,6 +412,7 @@ int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *a
     int rc = -1;
     if (rp_setup(&e, t, &ro, &res, err) < 0)
         goto out;
+    e.exporting = 1;
     struct rp_prescan p;
     rp_prescan(&e, &p);
     if (p.bad_at >= 0) {

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "nvmetrace/nvme.h"
@@ -113,6 +115,10 @@ void rp_prescan(struct eng *e, struct rp_prescan *p)
         case NVT_EV_COMPLETION:
             e->dev[d].has_cpl_events = 1;
             break;
+        case NVT_EV_MSIX_ACCESS:
+            if (ev->u.msix.is_write && ev->u.msix.field <= NVT_MSIX_VECTOR_CTRL)
+                e->dev[d].has_msix_writes = 1;
+            break;
         case NVT_EV_INTERRUPT:
             e->dev[d].has_irq_events = 1;
             if (ev->u.irq.kind == NVT_IRQ_MSIX)
@@ -120,7 +126,11 @@ void rp_prescan(struct eng *e, struct rp_prescan *p)
             if (ev->u.irq.kind == NVT_IRQ_INTX_ASSERT || ev->u.irq.kind == NVT_IRQ_INTX_DEASSERT)
                 p->intx = 1;
             break;
-        case NVT_EV_MMIO_WRITE:
+        case NVT_EV_MMIO_WRITE: {
+            const struct rp_dev *dv = &e->dev[d];
+            if (dv->msix_cap && ev->u.mmio.bar == dv->tbir && ev->u.mmio.offset >= dv->toff &&
+                ev->u.mmio.offset < dv->toff + 16u * dv->msix_n)
+                e->dev[d].has_msix_writes = 1;
             if (ev->u.mmio.bar != 0)
                 break;
             if (ev->u.mmio.offset == NVME_REG_AQA)
@@ -142,6 +152,7 @@ void rp_prescan(struct eng *e, struct rp_prescan *p)
                     need(p, at, acq[d], 16ull * (((aqa[d] >> 16) & 0xfff) + 1), 1);
             }
             break;
+        }
         case NVT_EV_SUBMISSION: {
             const uint8_t *s = ev->u.sub.sqe;
             if (ev->u.sub.qid != 0 || (ev->u.sub.known & 0x0000ff00ff000000ull) != 0x0000ff00ff000000ull)
@@ -437,6 +448,39 @@ static void opt_get(const char *opts, const char *key, char *out, size_t outlen)
     }
 }
 
+/* Copies a disk image to a temporary file removed when the replay ends. The copy's name goes
+ * into the QEMU command line, so it is a fixed pattern plus a counter-free mkstemp suffix;
+ * reports show it. Returns 0 or -1. */
+static int copy_disk(struct eng *e, const char *src, char *path, size_t pathlen)
+{
+    if (e->ntmp >= RP_MAX_TMP)
+        return -1;
+    snprintf(path, pathlen, "/tmp/nvt-replay-disk-XXXXXX");
+    int out = mkstemp(path);
+    if (out < 0)
+        return -1;
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    int rc = in < 0 ? -1 : 0;
+    char buf[1 << 16];
+    while (rc == 0) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n == 0)
+            break;
+        if (n < 0 || write(out, buf, (size_t)n) != n)
+            rc = -1;
+    }
+    if (in >= 0)
+        close(in);
+    if (close(out) != 0)
+        rc = -1;
+    if (rc < 0) {
+        unlink(path);
+        return -1;
+    }
+    snprintf(e->tmp[e->ntmp++], sizeof e->tmp[0], "%s", path);
+    return 0;
+}
+
 /* A -drive/-blockdev option string with its image replaced by a null-co disk of the image's
  * size (or kept with snapshot=on): I/O completion then takes no real time and the original
  * file is never written. */
@@ -451,7 +495,31 @@ static void rewrite_drive(struct eng *e, const char *opt, int blockdev, char *ou
     opt_get(opt, blockdev ? "filename" : "file", file, sizeof file);
     struct stat st;
     int exists = file[0] && stat(file, &st) == 0 && S_ISREG(st.st_mode);
-    if (exists && e->o->snapshot_disks && !blockdev) {
+    if (exists && e->o->copy_disks && !blockdev && e->exporting) {
+        /* A script outlives this process: it names the image itself, never written. */
+        snprintf(out, outlen, "%s,snapshot=on", opt);
+        return;
+    }
+    if (exists && e->o->copy_disks && !blockdev) {
+        /* A private raw copy, not snapshot=on: QEMU's temporary qcow2 overlay would change
+         * what the controller reports (Identify Namespace NPDG/NPDA follow the overlay's
+         * 64 KiB clusters). */
+        char copy[64];
+        if (copy_disk(e, file, copy, sizeof copy) == 0) {
+            char fmt[32];
+            opt_get(opt, "format", fmt, sizeof fmt);
+            size_t o = (size_t)snprintf(out, outlen, "file=%s,format=%s", copy, fmt[0] ? fmt : "raw");
+            static const char *const keep[] = {"id", "if", "node-name", "index", "bus", "unit",
+                                                NULL};
+            for (const char *const *k = keep; *k && o < outlen; k++) {
+                char v[256];
+                opt_get(opt, *k, v, sizeof v);
+                if (v[0])
+                    o += (size_t)snprintf(out + o, outlen - o, ",%s=%s", *k, v);
+            }
+            return;
+        }
+        rp_note(e, "cannot copy disk image %s: using it with snapshot=on", file);
         snprintf(out, outlen, "%s,snapshot=on", opt);
         return;
     }
@@ -721,13 +789,23 @@ out:
     return rc;
 }
 
-static void show_cmdline(const rp_args *a, char *out, size_t outlen)
+/* The command line for reports: the same in every run (disk copies named DISKCOPY<n>). */
+static void show_cmdline(const struct eng *e, const rp_args *a, char *out, size_t outlen)
 {
     size_t o = 0;
     out[0] = 0;
     for (size_t i = 0; i < a->n && o < outlen; i++) {
-        char q[1024];
-        rp_quote_word(a->v[i], q, sizeof q);
+        char w[1024], q[1024];
+        snprintf(w, sizeof w, "%s", a->v[i]);
+        for (size_t t = 0; t < e->ntmp; t++) {
+            char *hit = strstr(w, e->tmp[t]);
+            if (hit) {
+                char rest[1024];
+                snprintf(rest, sizeof rest, "%s", hit + strlen(e->tmp[t]));
+                snprintf(hit, sizeof w - (size_t)(hit - w), "DISKCOPY%zu%s", t, rest);
+            }
+        }
+        rp_quote_word(w, q, sizeof q);
         o += (size_t)snprintf(out + o, outlen - o, "%s%s", i ? " " : "", q);
     }
     if (o < outlen)
@@ -788,7 +866,6 @@ int rp_setup(struct eng *e, const nvt_trace *t, const nvt_replay_opts *o, nvt_re
         d->fn = fn;
         for (unsigned v = 0; v < RP_MAX_VECTORS; v++) {
             d->vdata[v] = RP_MSI_MARKER | v;
-            d->vctrl[v] = 0;
         }
         device_defaults(d);
         device_from_trace(e, d);
@@ -798,6 +875,9 @@ int rp_setup(struct eng *e, const nvt_trace *t, const nvt_replay_opts *o, nvt_re
 
 void rp_teardown(struct eng *e)
 {
+    for (size_t i = 0; i < e->ntmp; i++)
+        unlink(e->tmp[i]);
+    e->ntmp = 0;
     for (size_t i = 0; e->dev && i < e->ndev; i++) {
         free(e->dev[i].sq);
         free(e->dev[i].cq);
@@ -894,12 +974,12 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
             continue;
         }
         *err = serr;
-        show_cmdline(&args, res->cmdline, sizeof res->cmdline);
+        show_cmdline(&e, &args, res->cmdline, sizeof res->cmdline);
         goto out;
     }
     e.accel_qtest = accel_qtest;
     snprintf(res->accel, sizeof res->accel, "%s", accel_qtest ? "qtest" : "tcg -S");
-    show_cmdline(&args, res->cmdline, sizeof res->cmdline);
+    show_cmdline(&e, &args, res->cmdline, sizeof res->cmdline);
     for (size_t i = 0; i < e.ndev; i++)
         if (discover(&e, &e.dev[i]) < 0) {
             if (qt_dead(e.q)) {

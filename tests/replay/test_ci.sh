@@ -21,7 +21,7 @@ expect_grep "3 traces: 3 as expected, 0 not" "$tmp/out"
 # A trace that diverges: a failure unless its .expect says so.
 mkdir "$tmp/d"
 "$gen" "$tmp/d/wrong.pcapng" "$tmp/d/disk.img" --wrong csts || bad "generator failed"
-printf -- '--snapshot-disks\n' >"$tmp/d/wrong.pcapng.replay-args"
+printf -- '--copy-disks\n' >"$tmp/d/wrong.pcapng.replay-args"
 expect_rc 1 "$all" --nvmetrace "$nvt" "$tmp/d"
 expect_grep "FAIL  diverged, expected clean: $tmp/d/wrong.pcapng" "$tmp/out"
 expect_grep "      divergence at event 27: MMIO read CSTS (BAR0+0x1c, 4 bytes)" "$tmp/out"

@@ -85,8 +85,9 @@ typedef struct nvt_replay_opts {
      * -machine accel, -nodefaults, -display none, -m). */
     const char *const *qemu_args;
     int replace_args;
-    int snapshot_disks;        /* 1: back drives by their original files (snapshot=on) when they
-                                  exist, instead of null-co:// */
+    int copy_disks;            /* 1: back drives by private raw copies of their original images
+                                  (when they exist) instead of null-co disks, so read data can
+                                  be compared; the copies are removed at the end */
     unsigned timeout_ms;       /* longest silence from QEMU before it is declared hung; 0: 10000 */
     unsigned settle_ms;        /* how long to wait for an expected output; 0: 2000 */
     int compare;               /* 1 (default): compare outputs; 0: only drive (minimize) */
