@@ -1,8 +1,9 @@
 /* nvt_index_build: a trace into an sqlite3 database (schema: index_schema.h, docs/sql.md).
  *
- * Speed comes from one transaction with journal and fsync off, 64 KiB pages, prepared
- * statements, events inserted 32 rows per statement (the per-statement cost of SQLite's VM
- * dominates single-row inserts), and secondary indexes built once at the end. */
+ * The pass over the trace (reader, model, lint) builds rows and hands them to the writer
+ * (index_sink.c), which inserts them from a thread of its own. Speed also comes from one
+ * transaction with journal and fsync off, 64 KiB pages, and secondary indexes built once at
+ * the end. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,63 +13,20 @@
 #include "index_schema.h"
 #include "nvmetrace/analyze.h"
 #include "nvmetrace/nvme.h"
+#include "index_sink.h"
 #include "walk.h"
-
-#define EV_COLS 17
-#define EV_BATCH 32
 
 enum { C_ID, C_TS, C_DEV, C_TYPE, C_FLAGS, C_THREAD, C_SEQ, C_BAR, C_OFFSET, C_SIZE, C_VALUE,
        C_ADDR, C_QID, C_CID, C_VECTOR, C_KIND, C_COMMAND };
 
-/* A row waiting in a batch: each cell NULL, an integer or a string with static storage. */
-struct cell {
-    int64_t i;
-    const char *t;
-    uint8_t kind; /* 0 NULL, 1 integer, 2 static text */
-};
-
-/* Rows inserted ROWS at a time through one multi-row INSERT; the rest one by one. */
-struct batch {
-    sqlite3_stmt *one, *many;
-    int cols, rows, n;
-    struct cell *cells;
-    /* What each statement parameter is bound to now: bindings survive sqlite3_reset, and
-     * most cells repeat (NULLs, device, flags), so only changed ones are bound again. */
-    struct cell *bound_one, *bound_many;
-    const char *what;
-};
-
-enum { S_DEV, S_QSHADOW, S_QINS, S_QDEL, S_REG, S_BAR, S_IDENT, S_CTRL, S_NS, S_ANN,
-       S_STATS, S_FINDING, S_COUNT };
-
-static const char *const stmt_sql[S_COUNT] = {
-    [S_DEV] = "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
-    [S_QSHADOW] = "UPDATE queues SET shadow = 1 WHERE device = ? AND deleted_event IS NULL",
-    [S_QINS] = "INSERT INTO queues (device, type, qid, size, cqid, vector, flags, contiguous, "
-               "ien, priority, base, shadow, created_event, created_ts, created_by) "
-               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [S_QDEL] = "UPDATE queues SET deleted_event = ?, deleted_ts = ?, deleted_by = ?, "
-               "deleted_reason = ? WHERE id = ?",
-    [S_REG] = "INSERT INTO registers VALUES (?,?,?,?,?,?,?,?)",
-    [S_BAR] = "INSERT INTO bars (event_id, ts_ns, device, bar, action, address, size, is64, "
-              "is_io, value) VALUES (?,?,?,?,?,?,?,?,?,?)",
-    [S_IDENT] = "INSERT OR REPLACE INTO identify VALUES (?,?,?,?,?,?,?)",
-    [S_CTRL] = "INSERT OR REPLACE INTO controllers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [S_NS] = "INSERT OR REPLACE INTO namespaces VALUES (?,?,?,?,?,?,?,?)",
-    [S_ANN] = "INSERT INTO annotations VALUES (?,?,?,?,?,?)",
-    [S_STATS] = "INSERT INTO capture_stats VALUES (?,?,?,?,?,?)",
-    [S_FINDING] = "INSERT INTO findings (rule, severity, device, event_id, ts_ns, count, "
-                  "message) VALUES (?,?,?,?,?,?,?)",
-};
-
 struct ix {
     sqlite3 *db;
-    sqlite3_stmt *st[S_COUNT];
-    struct batch events, commands;
+    struct sink *sink;
     nvt_error *err;
-    int failed;
+    int failed;     /* out of memory on this side */
     uint8_t *mse;   /* per device: last Memory Space Enable seen (2 = unknown) */
     size_t nmse;
+    int64_t next_queue_row;
     nvt_index_result res;
 };
 
@@ -110,25 +68,6 @@ static void bind_u(sqlite3_stmt *s, int col, uint64_t v)
     sqlite3_bind_int64(s, col, (sqlite3_int64)v);
 }
 
-static void bind_opt(sqlite3_stmt *s, int col, int known, uint64_t v)
-{
-    if (known)
-        sqlite3_bind_int64(s, col, (sqlite3_int64)v);
-    else
-        sqlite3_bind_null(s, col);
-}
-
-/* An SQE field (+ add) if the trace knows it, else NULL; len 0 binds NULL. */
-static void bind_sqe(sqlite3_stmt *s, int col, const struct mcmd *c, unsigned off, unsigned len,
-                     uint64_t add)
-{
-    uint64_t v;
-    if (len && cmd_sqe_field(c, off, len, &v))
-        sqlite3_bind_int64(s, col, (sqlite3_int64)(v + add));
-    else
-        sqlite3_bind_null(s, col);
-}
-
 static void bind_text(sqlite3_stmt *s, int col, const char *t)
 {
     if (t)
@@ -137,176 +76,73 @@ static void bind_text(sqlite3_stmt *s, int col, const char *t)
         sqlite3_bind_null(s, col);
 }
 
-/* ------------------------------------------------------------------ events ---- */
-
-static int batch_init(struct ix *x, struct batch *b, const char *table, int cols, int rows,
-                      const char *what)
+/* A row of stmt from the sink; NULL (and x->failed when out of memory) if there is none. */
+static struct cell *row(struct ix *x, int stmt)
 {
-    b->cols = cols;
-    b->rows = rows;
-    b->n = 0;
-    b->what = what;
-    b->cells = calloc((size_t)cols * (size_t)rows, sizeof *b->cells);
-    b->bound_many = calloc((size_t)cols * (size_t)rows, sizeof *b->bound_many);
-    b->bound_one = calloc((size_t)cols, sizeof *b->bound_one);
-    size_t len = 64 + (size_t)rows * ((size_t)cols * 2 + 3);
-    char *sql = malloc(len);
-    if (!b->cells || !b->bound_many || !b->bound_one || !sql) {
-        free(sql);
-        set_err(x->err, NVT_E_NOMEM, "out of memory");
+    struct cell *r = sink_row(x->sink, stmt);
+    if (!r)
         x->failed = 1;
-        return -1;
-    }
-    for (int pass = 0; pass < 2; pass++) {
-        int nrows = pass ? rows : 1;
-        size_t p = (size_t)snprintf(sql, len, "INSERT INTO %s VALUES ", table);
-        for (int r = 0; r < nrows; r++) {
-            sql[p++] = r ? ',' : ' ';
-            sql[p++] = '(';
-            for (int c = 0; c < cols; c++) {
-                sql[p++] = '?';
-                sql[p++] = c + 1 < cols ? ',' : ')';
-            }
-        }
-        sql[p] = 0;
-        if (sqlite3_prepare_v2(x->db, sql, -1, pass ? &b->many : &b->one, NULL) != SQLITE_OK) {
-            free(sql);
-            return db_fail(x, what);
-        }
-    }
-    free(sql);
-    return 0;
-}
-
-static void batch_free(struct batch *b)
-{
-    sqlite3_finalize(b->one);
-    sqlite3_finalize(b->many);
-    free(b->cells);
-    free(b->bound_one);
-    free(b->bound_many);
-    memset(b, 0, sizeof *b);
-}
-
-/* The next row's cells, all NULL. */
-static struct cell *batch_row(struct batch *b)
-{
-    struct cell *r = &b->cells[(size_t)b->n * (size_t)b->cols];
-    memset(r, 0, (size_t)b->cols * sizeof *r);
     return r;
 }
 
-static void put(struct cell *r, int col, uint64_t v)
+static void nomem(struct ix *x)
 {
-    r[col].i = (int64_t)v;
-    r[col].kind = 1;
+    if (!x->failed)
+        set_err(x->err, NVT_E_NOMEM, "out of memory");
+    x->failed = 1;
 }
 
-static void put_opt(struct cell *r, int col, int known, uint64_t v)
-{
-    if (known)
-        put(r, col, v);
-}
+/* ------------------------------------------------------------------ events ---- */
 
-static void put_text(struct cell *r, int col, const char *t)
+static const char *reg_name(uint32_t off)
 {
-    if (t) {
-        r[col].t = t;
-        r[col].kind = 2;
-    }
-}
-
-static void bind_cells(sqlite3_stmt *s, int base, const struct cell *r, struct cell *bound,
-                       int cols)
-{
-    for (int c = 0; c < cols; c++) {
-        struct cell *was = &bound[base + c];
-        if (was->kind == r[c].kind &&
-            (r[c].kind == 0 || (r[c].kind == 1 && was->i == r[c].i) ||
-             (r[c].kind == 2 && was->t == r[c].t)))
-            continue;
-        if (r[c].kind == 1)
-            sqlite3_bind_int64(s, base + c + 1, r[c].i);
-        else if (r[c].kind == 2)
-            sqlite3_bind_text(s, base + c + 1, r[c].t, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(s, base + c + 1);
-        *was = r[c];
-    }
-}
-
-static int batch_flush(struct ix *x, struct batch *b)
-{
-    if (b->n == b->rows) {
-        for (int r = 0; r < b->rows; r++)
-            bind_cells(b->many, r * b->cols, &b->cells[(size_t)r * (size_t)b->cols],
-                       b->bound_many, b->cols);
-        b->n = 0;
-        return step(x, b->many, b->what);
-    }
-    for (int r = 0; r < b->n; r++) {
-        bind_cells(b->one, 0, &b->cells[(size_t)r * (size_t)b->cols], b->bound_one, b->cols);
-        if (step(x, b->one, b->what) < 0)
-            return -1;
-    }
-    b->n = 0;
-    return 0;
-}
-
-/* The row from batch_row is complete. */
-static int batch_add(struct ix *x, struct batch *b)
-{
-    if (++b->n == b->rows)
-        return batch_flush(x, b);
-    return 0;
-}
-
-static const char *reg_name(uint32_t off, char *buf, size_t len)
-{
+    /* high halves of the 64-bit registers */
+    static const struct {
+        uint32_t off;
+        const char *name;
+    } hi[] = {{0x04, "CAP+4"}, {0x2c, "ASQ+4"}, {0x34, "ACQ+4"}, {0x4c, "BPMBL+4"},
+              {0x54, "CMBMSC+4"}};
     const char *n = nvt_register_name(off);
     if (n)
         return n;
-    /* high halves of the 64-bit registers */
-    if (off >= 4 && (n = nvt_register_name(off - 4)) &&
-        (!strcmp(n, "CAP") || !strcmp(n, "ASQ") || !strcmp(n, "ACQ") || !strcmp(n, "BPMBL") ||
-         !strcmp(n, "CMBMSC") || !strcmp(n, "PMRMSCL"))) {
-        snprintf(buf, len, "%s+4", n);
-        return buf;
-    }
+    for (size_t i = 0; i < sizeof hi / sizeof hi[0]; i++)
+        if (hi[i].off == off)
+            return hi[i].name;
     return NULL;
 }
 
-static int insert_register(struct ix *x, const nvt_event *ev, uint64_t index)
+static void insert_register(struct ix *x, const nvt_event *ev, uint64_t index)
 {
-    sqlite3_stmt *s = x->st[S_REG];
-    char buf[24];
-    bind_u(s, 1, index);
-    bind_u(s, 2, ev->ts_ns);
-    bind_u(s, 3, ev->device);
-    bind_u(s, 4, ev->u.mmio.offset);
-    bind_text(s, 5, reg_name(ev->u.mmio.offset, buf, sizeof buf));
-    bind_u(s, 6, ev->u.mmio.size);
-    bind_u(s, 7, ev->type == NVT_EV_MMIO_WRITE);
-    bind_opt(s, 8, !(ev->flags & NVT_F_VALUE_UNKNOWN), ev->u.mmio.value);
-    return step(x, s, "insert register");
+    struct cell *r = row(x, S_REG);
+    if (!r)
+        return;
+    put(r, 0, index);
+    put(r, 1, ev->ts_ns);
+    put(r, 2, ev->device);
+    put(r, 3, ev->u.mmio.offset);
+    put_text(r, 4, reg_name(ev->u.mmio.offset));
+    put(r, 5, ev->u.mmio.size);
+    put(r, 6, ev->type == NVT_EV_MMIO_WRITE);
+    put_opt(r, 7, !(ev->flags & NVT_F_VALUE_UNKNOWN), ev->u.mmio.value);
 }
 
-static int insert_bar(struct ix *x, const nvt_event *ev, uint64_t index, int bar,
-                      const char *action, int have_addr, uint64_t addr, int have_size,
-                      uint64_t size, const struct mbar *b, int have_value, uint64_t value)
+static void insert_bar(struct ix *x, const nvt_event *ev, uint64_t index, int bar,
+                       const char *action, int have_addr, uint64_t addr, int have_size,
+                       uint64_t size, const struct mbar *b, int have_value, uint64_t value)
 {
-    sqlite3_stmt *s = x->st[S_BAR];
-    bind_u(s, 1, index);
-    bind_u(s, 2, ev->ts_ns);
-    bind_u(s, 3, ev->device);
-    bind_opt(s, 4, bar >= 0, (uint64_t)bar); /* NULL: not about one BAR (decode changes) */
-    bind_text(s, 5, action);
-    bind_opt(s, 6, have_addr, addr);
-    bind_opt(s, 7, have_size, size);
-    bind_opt(s, 8, b && b->type_known, b ? b->is64 : 0);
-    bind_opt(s, 9, b && b->type_known, b ? b->is_io : 0);
-    bind_opt(s, 10, have_value, value);
-    return step(x, s, "insert bar");
+    struct cell *r = row(x, S_BAR);
+    if (!r)
+        return;
+    put(r, 0, index);
+    put(r, 1, ev->ts_ns);
+    put(r, 2, ev->device);
+    put_opt(r, 3, bar >= 0, (uint64_t)bar); /* NULL: not about one BAR (decode changes) */
+    put_text(r, 4, action);
+    put_opt(r, 5, have_addr, addr);
+    put_opt(r, 6, have_size, size);
+    put_opt(r, 7, b && b->type_known, b ? b->is64 : 0);
+    put_opt(r, 8, b && b->type_known, b ? b->is_io : 0);
+    put_opt(r, 9, have_value, value);
 }
 
 static int bar_events(struct ix *x, struct model *m, const nvt_event *ev, uint64_t index,
@@ -317,28 +153,30 @@ static int bar_events(struct ix *x, struct model *m, const nvt_event *ev, uint64
         return 0;
     if (ev->type == NVT_EV_BAR_MAP || ev->type == NVT_EV_BAR_UNMAP) {
         const struct mbar *b = ev->u.bar.bar < 6 ? &d->bar[ev->u.bar.bar] : NULL;
-        return insert_bar(x, ev, index, ev->u.bar.bar,
-                          ev->type == NVT_EV_BAR_MAP ? "map" : "unmap", 1, ev->u.bar.addr, 1,
-                          ev->u.bar.size, b, 0, 0);
+        insert_bar(x, ev, index, ev->u.bar.bar, ev->type == NVT_EV_BAR_MAP ? "map" : "unmap", 1,
+                   ev->u.bar.addr, 1, ev->u.bar.size, b, 0, 0);
+        return 0;
     }
     if (st->bar_probe) {
         const struct mbar *b = &d->bar[st->bar_index];
-        return insert_bar(x, ev, index, st->bar_index, "probe", 0, 0, b->size_known, b->size, b,
-                          1, ev->u.cfg.value);
+        insert_bar(x, ev, index, st->bar_index, "probe", 0, 0, b->size_known, b->size, b, 1,
+                   ev->u.cfg.value);
+        return 0;
     }
     if (st->bar_programmed) {
         uint64_t a;
         int known = dev_bar_addr(d, st->bar_index, &a);
-        return insert_bar(x, ev, index, st->bar_index, "program", known, a, d->bar[st->bar_index].size_known,
-                          d->bar[st->bar_index].size, &d->bar[st->bar_index], 1, ev->u.cfg.value);
+        const struct mbar *b = &d->bar[st->bar_index];
+        insert_bar(x, ev, index, st->bar_index, "program", known, a, b->size_known, b->size, b, 1,
+                   ev->u.cfg.value);
+        return 0;
     }
     /* Memory Space Enable changes: when BARs start or stop decoding. */
     if (d->pci_command_known) {
         if (ev->device >= x->nmse) {
             uint8_t *p = realloc(x->mse, ev->device + 1);
             if (!p) {
-                set_err(x->err, NVT_E_NOMEM, "out of memory");
-                x->failed = 1;
+                nomem(x);
                 return -1;
             }
             memset(p + x->nmse, 2, ev->device + 1 - x->nmse);
@@ -348,8 +186,8 @@ static int bar_events(struct ix *x, struct model *m, const nvt_event *ev, uint64
         uint8_t on = (d->pci_command >> 1) & 1;
         if (x->mse[ev->device] != on) {
             x->mse[ev->device] = on;
-            return insert_bar(x, ev, index, -1, on ? "decode-on" : "decode-off", 0, 0, 0, 0,
-                              NULL, 1, d->pci_command);
+            insert_bar(x, ev, index, -1, on ? "decode-on" : "decode-off", 0, 0, 0, 0, NULL, 1,
+                       d->pci_command);
         }
     }
     return 0;
@@ -360,9 +198,11 @@ static int on_event(void *ctx, struct model *m, const nvt_event *ev, uint64_t in
 {
     struct ix *x = ctx;
     (void)err;
-    if (x->failed)
+    if (x->failed || sink_failed(x->sink))
         return -1;
-    struct cell *r = batch_row(&x->events);
+    struct cell *r = row(x, S_EVENTS);
+    if (!r)
+        return -1;
     /* Events arrive in file order: after the first row, a NULL id lets SQLite append with
      * max(id) + 1 (the same 0-based index) instead of checking an explicit key for
      * uniqueness, which costs a b-tree search per row. */
@@ -394,7 +234,7 @@ static int on_event(void *ctx, struct model *m, const nvt_event *ev, uint64_t in
         if (ev->u.mmio.gpa)
             put(r, C_ADDR, ev->u.mmio.gpa);
         if (ev->u.mmio.bar == 0 && ev->u.mmio.offset < NVME_REG_DBS)
-            rc = insert_register(x, ev, index);
+            insert_register(x, ev, index);
         break;
     case NVT_EV_BAR_MAP:
     case NVT_EV_BAR_UNMAP:
@@ -470,36 +310,39 @@ static int on_event(void *ctx, struct model *m, const nvt_event *ev, uint64_t in
         break;
     case NVT_EV_ANNOTATION: {
         static const char *const level[] = {"note", "warning", "error", "marker"};
-        sqlite3_stmt *s = x->st[S_ANN];
         put(r, C_KIND, ev->u.ann.level);
         put(r, C_SIZE, ev->u.ann.len);
-        bind_u(s, 1, index);
-        bind_u(s, 2, ev->ts_ns);
-        bind_u(s, 3, ev->device);
-        bind_u(s, 4, ev->u.ann.level);
-        bind_text(s, 5, ev->u.ann.level < 4 ? level[ev->u.ann.level] : "unknown");
-        sqlite3_bind_text(s, 6, ev->u.ann.text, ev->u.ann.len, SQLITE_TRANSIENT);
-        rc = step(x, s, "insert annotation");
+        struct cell *a = row(x, S_ANN);
+        if (!a)
+            return -1;
+        put(a, 0, index);
+        put(a, 1, ev->ts_ns);
+        put(a, 2, ev->device);
+        put(a, 3, ev->u.ann.level);
+        put_text(a, 4, ev->u.ann.level < 4 ? level[ev->u.ann.level] : "unknown");
+        if (put_copy(a, 5, ev->u.ann.text, ev->u.ann.len, 0) < 0) {
+            nomem(x);
+            return -1;
+        }
         break;
     }
     case NVT_EV_CAPTURE_STATS: {
-        sqlite3_stmt *s = x->st[S_STATS];
         put(r, C_VALUE, ev->u.stats.dropped);
-        bind_u(s, 1, index);
-        bind_u(s, 2, ev->ts_ns);
-        bind_u(s, 3, ev->u.stats.recorded);
-        bind_u(s, 4, ev->u.stats.dropped);
-        bind_u(s, 5, ev->u.stats.overflows);
-        bind_u(s, 6, ev->u.stats.warnings);
-        rc = step(x, s, "insert capture stats");
+        struct cell *c = row(x, S_STATS);
+        if (!c)
+            return -1;
+        put(c, 0, index);
+        put(c, 1, ev->ts_ns);
+        put(c, 2, ev->u.stats.recorded);
+        put(c, 3, ev->u.stats.dropped);
+        put(c, 4, ev->u.stats.overflows);
+        put(c, 5, ev->u.stats.warnings);
         break;
     }
     default:
         break;
     }
-    if (rc < 0)
-        return -1;
-    return batch_add(x, &x->events);
+    return rc < 0 || x->failed ? -1 : 0;
 }
 
 /* --------------------------------------------------------------- commands ---- */
@@ -522,14 +365,14 @@ static void put_sqe(struct cell *r, int col, const struct mcmd *c, unsigned off,
         put(r, col, v + add);
 }
 
-#define CMD_COLS 39
-
 static void on_cmd_done(void *ctx, struct model *m, struct mcmd *c)
 {
     struct ix *x = ctx;
     if (x->failed)
         return;
-    struct cell *r = batch_row(&x->commands);
+    struct cell *r = row(x, S_COMMANDS);
+    if (!r)
+        return;
     unsigned opc = 0, status = 0;
     uint64_t v = 0;
     uint32_t dw;
@@ -585,12 +428,11 @@ static void on_cmd_done(void *ctx, struct model *m, struct mcmd *c)
     put(r, col++, c->reconstructed);
     put_opt(r, col++, c->irq_route == IRQ_MSIX || c->irq_route == IRQ_PIN,
             c->irq_route == IRQ_MSIX ? c->irq_vector : 0xffffu);
-    batch_add(x, &x->commands);
     /* Doorbell Buffer Config also shadows the queues that already exist */
     if (done && have_opc && cmd_admin(c) && opc == 0x7c && (!have_status || !(status & 0x7ff))) {
-        sqlite3_stmt *s = x->st[S_QSHADOW];
-        bind_u(s, 1, c->device);
-        step(x, s, "update queues");
+        struct cell *q = row(x, S_QSHADOW);
+        if (q)
+            put(q, 0, c->device);
     }
 }
 
@@ -603,35 +445,43 @@ static void on_queue(void *ctx, struct model *m, uint32_t dev, uint16_t qid, int
     if (x->failed)
         return;
     if (!created) {
-        if (q->row < 0)
+        struct cell *r;
+        if (q->row < 0 || !(r = row(x, S_QDEL)))
             return;
-        sqlite3_stmt *s = x->st[S_QDEL];
-        bind_u(s, 1, event);
-        bind_u(s, 2, ts);
-        bind_opt(s, 3, by != NULL, by ? by->id : 0);
-        bind_text(s, 4, reason);
-        bind_u(s, 5, (uint64_t)q->row);
-        step(x, s, "update queue");
+        put(r, 0, event);
+        put(r, 1, ts);
+        put_opt(r, 2, by != NULL, by ? by->id : 0);
+        put_text(r, 3, reason); /* the model's reasons are string literals */
+        put(r, 4, (uint64_t)q->row);
         return;
     }
-    sqlite3_stmt *s = x->st[S_QINS];
-    bind_u(s, 1, dev);
-    bind_text(s, 2, is_cq ? "CQ" : "SQ");
-    bind_u(s, 3, qid);
-    bind_opt(s, 4, q->size_known, q->size);
-    bind_opt(s, 5, !is_cq, q->cqid);
-    bind_opt(s, 6, is_cq && q->vector_known, q->vector);
-    bind_opt(s, 7, q->flags_known, q->flags);
-    bind_opt(s, 8, q->flags_known, q->flags & 1);
-    bind_opt(s, 9, is_cq && q->flags_known, (q->flags >> 1) & 1);
-    bind_opt(s, 10, !is_cq && q->flags_known, (q->flags >> 1) & 3);
-    bind_opt(s, 11, q->base_known, q->base);
-    bind_u(s, 12, q->shadow);
-    bind_u(s, 13, event);
-    bind_u(s, 14, ts);
-    bind_opt(s, 15, by != NULL, by ? by->id : 0);
-    if (step(x, s, "insert queue") == 0)
-        q->row = sqlite3_last_insert_rowid(x->db);
+    struct cell *r = row(x, S_QINS);
+    if (!r)
+        return;
+    /* ids are given here: a later deletion names the row before the writer has inserted it */
+    q->row = ++x->next_queue_row;
+    put(r, 0, (uint64_t)q->row);
+    put(r, 1, dev);
+    put_text(r, 2, is_cq ? "CQ" : "SQ");
+    put(r, 3, qid);
+    put_opt(r, 4, q->size_known, q->size);
+    put_opt(r, 5, !is_cq, q->cqid);
+    put_opt(r, 6, is_cq && q->vector_known, q->vector);
+    put_opt(r, 7, q->flags_known, q->flags);
+    put_opt(r, 8, q->flags_known, q->flags & 1);
+    put_opt(r, 9, is_cq && q->flags_known, (q->flags >> 1) & 1);
+    put_opt(r, 10, !is_cq && q->flags_known, (q->flags >> 1) & 3);
+    put_opt(r, 11, q->base_known, q->base);
+    put(r, 12, q->shadow);
+    put(r, 13, event);
+    put(r, 14, ts);
+    put_opt(r, 15, by != NULL, by ? by->id : 0);
+}
+
+static void copy_text(struct ix *x, struct cell *r, int col, int known, const char *t)
+{
+    if (known && put_copy(r, col, t, (uint32_t)strlen(t), 0) < 0)
+        nomem(x);
 }
 
 static void on_identify(void *ctx, struct model *m, struct mdev *d, const struct mcmd *c,
@@ -645,50 +495,52 @@ static void on_identify(void *ctx, struct model *m, struct mdev *d, const struct
     for (unsigned i = 0; i < 512; i++)
         known += (unsigned)__builtin_popcount(c->data_known[i]);
     uint64_t nsid;
-    sqlite3_stmt *s = x->st[S_IDENT];
-    bind_u(s, 1, c->id);
-    bind_u(s, 2, d->index);
-    bind_u(s, 3, cns);
-    bind_sqe(s, 4, c, 4, 4, 0);
-    bind_sqe(s, 5, c, 42, 2, 0);
-    bind_u(s, 6, known);
-    sqlite3_bind_blob(s, 7, c->data, 4096, SQLITE_TRANSIENT);
-    if (step(x, s, "insert identify") < 0)
+    struct cell *r = row(x, S_IDENT);
+    if (!r)
         return;
+    put(r, 0, c->id);
+    put(r, 1, d->index);
+    put(r, 2, cns);
+    put_sqe(r, 3, c, 4, 4, 0);
+    put_sqe(r, 4, c, 42, 2, 0);
+    put(r, 5, known);
+    if (put_copy(r, 6, c->data, 4096, 1) < 0) {
+        nomem(x);
+        return;
+    }
     if (cns == 0x01 && d->id.valid && d->id.command == c->id) {
         const struct mctrl_id *id = &d->id;
-        int k4 = id_bytes_known(c->data_known, 0, 4), k512 = id_bytes_known(c->data_known, 512, 14);
-        s = x->st[S_CTRL];
-        bind_u(s, 1, c->id);
-        bind_u(s, 2, d->index);
-        bind_opt(s, 3, k4, id->vid);
-        bind_opt(s, 4, k4, id->ssvid);
-        bind_text(s, 5, id_bytes_known(c->data_known, 4, 20) ? id->sn : NULL);
-        bind_text(s, 6, id_bytes_known(c->data_known, 24, 40) ? id->mn : NULL);
-        bind_text(s, 7, id_bytes_known(c->data_known, 64, 8) ? id->fr : NULL);
-        bind_opt(s, 8, id->mdts_known, id->mdts);
-        bind_opt(s, 9, id_bytes_known(c->data_known, 78, 6), id->cntlid);
-        bind_opt(s, 10, id_bytes_known(c->data_known, 78, 6), id->ver);
-        bind_opt(s, 11, k512, id->nn);
-        bind_opt(s, 12, k512, id->sqes);
-        bind_opt(s, 13, k512, id->cqes);
-        bind_opt(s, 14, k512, id->oncs);
-        bind_opt(s, 15, k512, id->vwc);
-        step(x, s, "insert controller");
+        const uint8_t *k = c->data_known;
+        int k4 = id_bytes_known(k, 0, 4), k512 = id_bytes_known(k, 512, 14);
+        if (!(r = row(x, S_CTRL)))
+            return;
+        put(r, 0, c->id);
+        put(r, 1, d->index);
+        put_opt(r, 2, k4, id->vid);
+        put_opt(r, 3, k4, id->ssvid);
+        copy_text(x, r, 4, id_bytes_known(k, 4, 20), id->sn);
+        copy_text(x, r, 5, id_bytes_known(k, 24, 40), id->mn);
+        copy_text(x, r, 6, id_bytes_known(k, 64, 8), id->fr);
+        put_opt(r, 7, id->mdts_known, id->mdts);
+        put_opt(r, 8, id_bytes_known(k, 78, 6), id->cntlid);
+        put_opt(r, 9, id_bytes_known(k, 78, 6), id->ver);
+        put_opt(r, 10, k512, id->nn);
+        put_opt(r, 11, k512, id->sqes);
+        put_opt(r, 12, k512, id->cqes);
+        put_opt(r, 13, k512, id->oncs);
+        put_opt(r, 14, k512, id->vwc);
     } else if (cns == 0x00 && cmd_sqe_field(c, 4, 4, &nsid)) {
         const struct mns *ns = dev_ns(d, (uint32_t)nsid);
-        if (!ns)
+        if (!ns || !(r = row(x, S_NS)))
             return;
-        s = x->st[S_NS];
-        bind_u(s, 1, c->id);
-        bind_u(s, 2, d->index);
-        bind_u(s, 3, nsid);
-        bind_u(s, 4, ns->nsze);
-        bind_u(s, 5, ns->ncap);
-        bind_u(s, 6, ns->nuse);
-        bind_u(s, 7, ns->flbas);
-        bind_opt(s, 8, ns->lba_size != 0, ns->lba_size);
-        step(x, s, "insert namespace");
+        put(r, 0, c->id);
+        put(r, 1, d->index);
+        put(r, 2, nsid);
+        put(r, 3, ns->nsze);
+        put(r, 4, ns->ncap);
+        put(r, 5, ns->nuse);
+        put(r, 6, ns->flbas);
+        put_opt(r, 7, ns->lba_size != 0, ns->lba_size);
     }
 }
 
@@ -696,18 +548,20 @@ static int on_device(void *ctx, uint32_t index, const nvt_device *dev, nvt_error
 {
     struct ix *x = ctx;
     (void)err;
-    sqlite3_stmt *s = x->st[S_DEV];
-    bind_u(s, 1, index);
-    bind_text(s, 2, dev->bdf);
-    bind_u(s, 3, dev->vendor_id);
-    bind_u(s, 4, dev->device_id);
-    bind_u(s, 5, dev->subsys_vendor_id);
-    bind_u(s, 6, dev->subsys_id);
-    bind_u(s, 7, dev->class_code);
-    bind_u(s, 8, dev->revision);
-    bind_text(s, 9, dev->model);
-    bind_text(s, 10, dev->emulator);
-    return step(x, s, "insert device");
+    struct cell *r = row(x, S_DEV);
+    if (!r)
+        return -1;
+    put(r, 0, index);
+    copy_text(x, r, 1, 1, dev->bdf);
+    put(r, 2, dev->vendor_id);
+    put(r, 3, dev->device_id);
+    put(r, 4, dev->subsys_vendor_id);
+    put(r, 5, dev->subsys_id);
+    put(r, 6, dev->class_code);
+    put(r, 7, dev->revision);
+    copy_text(x, r, 8, 1, dev->model);
+    copy_text(x, r, 9, 1, dev->emulator);
+    return x->failed ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ static tables ---- */
@@ -784,8 +638,14 @@ static int put_meta(struct ix *x, const char *key, const char *text, int have_in
 
 static int insert_findings(struct ix *x, const nvt_finding *f, size_t n)
 {
-    sqlite3_stmt *s = x->st[S_FINDING];
-    for (size_t i = 0; i < n; i++) {
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(x->db,
+                           "INSERT INTO findings (rule, severity, device, event_id, ts_ns, count, "
+                           "message) VALUES (?,?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(x, "prepare findings");
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
         bind_text(s, 1, f[i].rule->id);
         bind_text(s, 2, nvt_severity_name(f[i].rule->severity));
         bind_u(s, 3, f[i].device);
@@ -793,10 +653,10 @@ static int insert_findings(struct ix *x, const nvt_finding *f, size_t n)
         bind_u(s, 5, f[i].ts_ns);
         bind_u(s, 6, f[i].count);
         bind_text(s, 7, f[i].message);
-        if (step(x, s, "insert finding") < 0)
-            return -1;
+        rc = step(x, s, "insert finding");
     }
-    return 0;
+    sqlite3_finalize(s);
+    return rc;
 }
 
 /* What the model learnt about each device over the whole trace. */
@@ -821,27 +681,6 @@ static int device_facts(struct ix *x, struct model *m)
 
 /* ------------------------------------------------------------------ driver ---- */
 
-static int prepare_all(struct ix *x)
-{
-    if (batch_init(x, &x->events, "events", EV_COLS, EV_BATCH, "insert events") < 0 ||
-        batch_init(x, &x->commands, "commands", CMD_COLS, 16, "insert commands") < 0)
-        return -1;
-    for (int i = 0; i < S_COUNT; i++)
-        if (sqlite3_prepare_v2(x->db, stmt_sql[i], -1, &x->st[i], NULL) != SQLITE_OK)
-            return db_fail(x, stmt_sql[i]);
-    return 0;
-}
-
-static void finalize_all(struct ix *x)
-{
-    for (int i = 0; i < S_COUNT; i++) {
-        sqlite3_finalize(x->st[i]);
-        x->st[i] = NULL;
-    }
-    batch_free(&x->events);
-    batch_free(&x->commands);
-}
-
 static int build(struct ix *x, const char *trace_path, const nvt_index_opts *o)
 {
     char sql[128];
@@ -851,26 +690,36 @@ static int build(struct ix *x, const char *trace_path, const nvt_index_opts *o)
         exec(x, "BEGIN") < 0 || exec(x, index_schema_sql) < 0)
         return -1;
     snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d)", NVT_DB_SCHEMA_VERSION);
-    if (exec(x, sql) < 0 || fill_names(x) < 0 || prepare_all(x) < 0)
+    if (exec(x, sql) < 0 || fill_names(x) < 0)
         return -1;
     struct lint *l = NULL;
     if (!o->no_lint && !(l = lint_new(NULL))) {
-        set_err(x->err, NVT_E_NOMEM, "out of memory");
+        nomem(x);
+        return -1;
+    }
+    if (!(x->sink = sink_open(x->db, x->err))) {
+        lint_free(l);
         return -1;
     }
     struct walk_hooks h = {on_device, on_event, on_cmd_done, on_queue, on_identify, x};
     struct walk_info info;
     struct model *m = NULL;
-    int rc = walk_file(trace_path, &h, l, o->progress, o->progress_ctx, &info, &m, x->err);
+    nvt_error walk_err;
+    int rc = walk_file(trace_path, &h, l, o->progress, o->progress_ctx, &info, &m, &walk_err);
+    /* The writer's own failure explains a stopped walk better than the walk's */
+    nvt_error sink_err;
+    int sink_rc = sink_close(x->sink, &sink_err);
+    x->sink = NULL;
+    if (sink_rc < 0) {
+        *x->err = sink_err;
+        rc = -1;
+    } else if (x->failed)
+        rc = -1;
+    else if (rc < 0)
+        *x->err = walk_err;
     if (rc == 0)
         rc = device_facts(x, m);
     model_free(m);
-    if (rc == 0 && x->failed)
-        rc = -1;
-    if (rc == 0)
-        rc = batch_flush(x, &x->events);
-    if (rc == 0)
-        rc = batch_flush(x, &x->commands);
     if (rc == 0 && l) {
         size_t n;
         nvt_finding *f = lint_take(l, &n);
@@ -888,7 +737,6 @@ static int build(struct ix *x, const char *trace_path, const nvt_index_opts *o)
              put_meta(x, "foreign_packets", NULL, 1, info.foreign_packets) |
              put_meta(x, "indexed_by", "nvmetrace " NVT_VERSION_STRING, 0, 0) |
              put_meta(x, "lint", o->no_lint ? "off" : "on", 0, 0);
-    finalize_all(x);
     if (rc == 0)
         rc = exec(x, index_indexes_sql);
     if (rc == 0 && o->events_index)
@@ -958,7 +806,6 @@ int nvt_index_build(const char *trace_path, const char *db_path, const nvt_index
         x->db = NULL;
     }
     if (rc < 0) {
-        finalize_all(x);
         sqlite3_close(x->db);
         if (!memory)
             unlink(tmp);

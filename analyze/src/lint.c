@@ -69,12 +69,13 @@ static const struct {
     [R_DB_BEYOND] = {{"doorbell-beyond-queue-size", NVT_SEV_ERROR,
                       "A doorbell value is not less than the queue size",
                       "NVMe Base 1.4 sec. 3.1.24 (SQyTDBL), sec. 3.1.25 (CQyHDBL), sec. "
-                      "5.21.1.3 (asynchronous event: Invalid Doorbell Write Value)"},
+                      "5.2.1 (Asynchronous Event Information, Error Status: Invalid "
+                      "Doorbell Write Value)"},
                      FOLD},
     [R_DB_NOQUEUE] = {{"doorbell-unknown-queue", NVT_SEV_ERROR,
                        "A doorbell was written for a queue that does not exist",
-                       "NVMe Base 1.4 sec. 3.1.24, sec. 3.1.25, sec. 5.21.1.3 (asynchronous "
-                       "event: Invalid Doorbell Register)"},
+                       "NVMe Base 1.4 sec. 3.1.24, sec. 3.1.25, sec. 5.2.1 (Asynchronous Event "
+                       "Information, Error Status: Invalid Doorbell Register)"},
                       FOLD},
     [R_SQ_NO_CQ] = {{"sq-on-missing-cq", NVT_SEV_ERROR,
                      "Create I/O Submission Queue names a completion queue that does not exist",
@@ -110,14 +111,14 @@ static const struct {
                       0},
     [R_RESERVED] = {{"reserved-bits", NVT_SEV_WARNING,
                      "A reserved field was written with a non-zero value",
-                     "NVMe Base 1.4 sec. 1.4.2 (reserved fields are cleared to 0 by the "
-                     "writer); sec. 3.1.5 CC, 3.1.8 AQA, 3.1.9 ASQ, 3.1.10 ACQ, 4.2 CDW0, "
+                     "NVMe Base 1.4 sec. 1.4 (conventions: reserved fields are cleared to 0 "
+                     "by the writer); sec. 3.1.5 CC, 3.1.8 AQA, 3.1.9 ASQ, 3.1.10 ACQ, 4.2 CDW0, "
                      "5.3/5.4 CDW11"},
                     0},
     [R_CQ_OVERRUN] = {{"cq-overrun", NVT_SEV_ERROR,
                        "The device posted an entry to a full completion queue",
-                       "NVMe Base 1.4 sec. 4.1 (a queue is full when Head = Tail + 1; the "
-                       "controller does not post to a full completion queue)"},
+                       "NVMe Base 1.4 sec. 4.1.2 (Full Queue: Head = Tail + 1; the controller "
+                       "does not post to a full completion queue)"},
                       FOLD},
     [R_DROPPED] = {{"capture-dropped", NVT_SEV_WARNING,
                     "The capture dropped events; other findings may be caused by the gaps",

@@ -179,10 +179,38 @@ static void details(void)
     }
 }
 
+/* docs/lint.md lists every rule: a "### id — severity" heading and the citation verbatim. */
+static void doc(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static char text[1 << 17];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = 0;
+    fclose(f);
+    size_t nrules;
+    const nvt_lint_rule *r = nvt_lint_rules(&nrules);
+    for (size_t i = 0; i < nrules; i++) {
+        char head[128];
+        snprintf(head, sizeof head, "### %s \xe2\x80\x94 %s", r[i].id,
+                 nvt_severity_name(r[i].severity));
+        if (!strstr(text, head))
+            fprintf(stderr, "docs/lint.md: no heading '%s'\n", head);
+        CHECK(strstr(text, head) != NULL);
+        if (!strstr(text, r[i].spec))
+            fprintf(stderr, "docs/lint.md: no citation of %s\n", r[i].id);
+        CHECK(strstr(text, r[i].spec) != NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
     snprintf(dir, sizeof dir, "%s", argc > 1 ? argv[1] : ".");
     rule_cases();
     details();
+    if (argc > 2)
+        doc(argv[2]);
     TEST_DONE();
 }
