@@ -4,8 +4,10 @@
 # and with msix_qsize=2048,max_ioqpairs=1 (B). A against A shows no device divergence; A
 # against B shows exactly what those properties change: the MSI-X Message Control read, the
 # BAR0 size, the MSI-X table size and Set Features (Number of Queues) DW0, and the guest
-# creating one I/O queue pair fewer. Every trace lints clean. Exit 77 when QEMU or a guest
-# kernel is not installed.
+# creating one I/O queue pair fewer. With the patched QEMU (scripts/qemu/build-qemu.sh tap),
+# whose shim records Identify data and register values, two more boots (default, mdts=5) show
+# exactly the Identify Controller MDTS difference. Every trace lints clean. Exit 77 when QEMU
+# or a guest kernel is not installed.
 # usage: test_diff_qemu.sh NVMETRACE WORKDIR
 set -uo pipefail
 nvt=$1 work=$2/diff-qemu
@@ -71,6 +73,44 @@ check "no other device-level kind" \
 check "the guest made one I/O queue pair in B" \
   grep -q "Create I/O Completion Queue (QID 2) only in A" "$t"
 check "summary line" grep -qE "^[0-9]+ divergences: config 1 bar 1 completion 1 interrupt 1 workload [0-9]+$" "$t"
+
+# Full fidelity: the shim inside the patched QEMU writes the trace itself (nvmetrace= property).
+if patched=$("$root/scripts/qemu/build-qemu.sh" --check tap 2>/dev/null); then
+  tap_boot() { # tap_boot NAME [DEVICE-PROPERTIES]
+    local name=$1 props=${2:-}
+    mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$work/$name" --smp 2)
+    qemu[0]=$patched
+    for i in "${!qemu[@]}"; do
+      case ${qemu[$i]} in
+        nvme,drive=*) qemu[$i]="${qemu[$i]},nvmetrace=$work/$name.pcapng.zst${props:+,$props}" ;;
+      esac
+    done
+    echo "+ ${qemu[*]}"
+    timeout -s KILL 300 "${qemu[@]}" </dev/null >"$work/$name.console" 2>&1
+    check "$name: boot traced by the shim" test $? -eq 0
+    check "$name: guest ran its workload" grep -q "nvt-guest: powering off" "$work/$name.console"
+    "$nvt" lint "$work/$name.pcapng.zst" >"$work/$name.lint"
+    check "$name: lints clean" test $? -eq 0
+  }
+  tap_boot tap-a
+  tap_boot tap-b "mdts=5"
+  "$nvt" index -q "$work/tap-a.pcapng.zst" -o "$work/tap-a.db"
+  check "tap: Identify Controller decoded (model, MDTS 7)" \
+    test "$(sqlite3 "$work/tap-a.db" "SELECT mn || '|' || mdts FROM controllers LIMIT 1")" = "QEMU NVMe Ctrl|7"
+  check "tap: namespace 1 has 512-byte blocks" \
+    test "$(sqlite3 "$work/tap-a.db" "SELECT lba_size FROM namespaces WHERE nsid = 1 LIMIT 1")" = 512
+  "$nvt" diff --max 0 "$work/tap-a.pcapng.zst" "$work/tap-b.pcapng.zst" >"$work/tap-a-b.txt"
+  check "tap A vs B: devices diverge (exit 1)" test $? -eq 1
+  cat "$work/tap-a-b.txt"
+  t=$work/tap-a-b.txt
+  check "tap: exactly one Identify divergence" grep -qx "identify (1)" "$t"
+  check "  Identify Controller MDTS 7 vs 5" \
+    grep -q "^  Identify Controller MDTS: A 0x7 (7), B 0x5 (5)" "$t"
+  check "tap: no other device-level kind" \
+    test "$(grep -cE '^(device|config|bar|register|completion|interrupt) \(' "$t")" -eq 0
+else
+  echo "full-fidelity part not run: no patched QEMU (scripts/qemu/build-qemu.sh tap builds it)"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
