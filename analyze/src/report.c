@@ -145,54 +145,53 @@ static void section_summary(struct rep *r, const char *title)
     fputs("</header>\n", r->f);
 }
 
+/* One card per device: what PCI config space, the emulator and Identify say it is. */
 static void section_identity(struct rep *r)
 {
+    static const char *const label[] = {
+        "PCI address", "vendor:device", "subsystem", "class", "emulator", "model (Identify)",
+        "serial", "firmware", "NVMe version", "MDTS", "namespaces", "BARs", "MSI-X vectors"};
     sqlite3_stmt *s;
     int rc;
-    fputs("<section id=\"identity\"><h2>Device</h2>\n", r->f);
+    fputs("<section id=\"identity\"><h2>Device</h2><div class=\"grid\">\n", r->f);
+    /* Namespaces: the active ones (NSZE > 0) as last identified; a scan of inactive NSIDs
+     * (SeaBIOS identifies every NSID up to NN) is summed up in a count. */
     if (query(r,
               "SELECT d.id, d.bdf, printf('%04x:%04x', d.vendor_id, d.device_id), "
               "printf('%04x:%04x', d.subsys_vendor_id, d.subsys_id), printf('%06x', d.class_code), "
-              "d.model, d.emulator, c.mn, c.sn, c.fr, c.mdts, "
+              "d.emulator, c.mn, c.sn, c.fr, "
               "CASE WHEN c.ver IS NULL THEN NULL ELSE printf('%d.%d', c.ver >> 16, (c.ver >> 8) & 255) END, "
-              "c.nn, (SELECT group_concat(printf('BAR%d %s', bar, CASE WHEN size >= 1048576 THEN "
-              "  (size / 1048576) || ' MiB' ELSE (size / 1024) || ' KiB' END), ', ') FROM "
-              "  (SELECT bar, size FROM bars WHERE device = d.id AND size > 0 AND action IN ('probe', 'map') "
-              "   GROUP BY bar)), "
-              "coalesce(d.msix_vectors, (SELECT nullif(max(table_size), 0) FROM msix_control "
-              "  WHERE device = d.id)), "
+              "CASE WHEN c.mdts IS NULL THEN NULL WHEN c.mdts = 0 THEN 'no limit' "
+              "  ELSE c.mdts || ' (' || ((1 << c.mdts) * 4) || ' KiB with 4 KiB pages)' END, "
               "(SELECT group_concat(printf('NSID %d: %d blocks of %s', nsid, nsze, "
-              "  coalesce(lba_size || ' bytes', '?')), '; ') FROM namespaces n WHERE n.device = d.id) "
+              "   coalesce(lba_size || ' bytes', '?')), '; ') FROM (SELECT nsid, nsze, lba_size "
+              "   FROM namespaces n WHERE n.device = d.id AND nsze > 0 AND command = (SELECT "
+              "   max(command) FROM namespaces m WHERE m.device = d.id AND m.nsid = n.nsid) "
+              "   ORDER BY nsid)) || coalesce((SELECT '; ' || count(DISTINCT nsid) || "
+              "   ' inactive NSIDs identified' FROM namespaces n WHERE n.device = d.id AND "
+              "   nsze = 0 HAVING count(*) > 0), ''), "
+              "(SELECT group_concat(printf('BAR%d %s', bar, CASE WHEN size >= 1048576 THEN "
+              "  (size / 1048576) || ' MiB' ELSE (size / 1024) || ' KiB' END), ', ') FROM "
+              "  (SELECT bar, size FROM bars WHERE device = d.id AND size > 0 AND action IN "
+              "   ('probe', 'map') GROUP BY bar)), "
+              "coalesce(d.msix_vectors, (SELECT nullif(max(table_size), 0) FROM msix_control "
+              "  WHERE device = d.id)) "
               "FROM devices d LEFT JOIN controllers c ON c.device = d.id "
               "AND c.command = (SELECT max(command) FROM controllers WHERE device = d.id) ORDER BY d.id",
               &s) < 0)
         return;
-    fputs("<table class=\"kv\"><tr><th>device</th><th>PCI address</th><th>vendor:device</th>"
-          "<th>subsystem</th><th>class</th><th>emulator</th><th>model (Identify)</th>"
-          "<th>serial</th><th>firmware</th><th>NVMe</th><th>MDTS</th><th>namespaces</th>"
-          "<th>BARs</th><th>MSI-X vectors</th></tr>\n",
-          r->f);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const int cols[] = {0, 1, 2, 3, 4, 6, 7, 8, 9, 11, 10, 12, 15, 13, 14};
-        fputs("<tr>", r->f);
-        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-            int c = cols[i];
-            if (c == 12)
-                continue; /* NN shown through the namespaces column */
-            fputs("<td>", r->f);
-            const char *t = col_text(s, c);
-            if (c == 6 && sqlite3_column_type(s, 5) != SQLITE_NULL && col_text(s, 5)[0]) {
-                html(r, t);
-            } else
-                html(r, t[0] ? t : "—");
-            if (c == 15 && !t[0] && sqlite3_column_type(s, 12) != SQLITE_NULL)
-                fprintf(r->f, " (NN %s)", col_text(s, 12));
-            fputs("</td>", r->f);
+        fprintf(r->f, "<div class=\"card\"><h3>device %s</h3><table class=\"kv\">", col_text(s, 0));
+        for (int i = 0; i < 13; i++) {
+            const char *t = col_text(s, i + 1);
+            fprintf(r->f, "<tr><th>%s</th><td>", label[i]);
+            html(r, t[0] ? t : "—");
+            fputs("</td></tr>", r->f);
         }
-        fputs("</tr>\n", r->f);
+        fputs("</table></div>\n", r->f);
     }
     finish(r, s, rc);
-    fputs("</table><p class=\"note\">Identify fields show \"—\" when the trace holds no Identify "
+    fputs("</div><p class=\"note\">Identify fields show \"—\" when the trace holds no Identify "
           "data (QEMU log imports carry no DMA data).</p></section>\n",
           r->f);
 }
@@ -302,35 +301,45 @@ static void data_latency(struct rep *r, const nvt_stats *st)
 {
     sqlite3_stmt *s;
     fputs("\"latency\":[", r->f);
-    if (query(r,
-              "SELECT latency_ns FROM commands WHERE device = ? AND admin = ? AND opcode IS ? "
-              "AND latency_ns IS NOT NULL",
-              &s) < 0)
+    uint64_t(*bins)[HIST_BINS] = calloc(st->nopcodes ? st->nopcodes : 1, sizeof *bins);
+    if (!bins) {
+        r->failed = 1;
+        set_err(r->err, NVT_E_NOMEM, "out of memory");
         return;
-    int first = 1;
-    for (size_t i = 0; i < st->nopcodes; i++) {
-        const nvt_opcode_stats *o = &st->opcodes[i];
-        if (!o->latency.count)
-            continue;
-        uint64_t bins[HIST_BINS];
-        memset(bins, 0, sizeof bins);
-        sqlite3_bind_int64(s, 1, o->device);
-        sqlite3_bind_int(s, 2, o->admin);
-        if (o->opcode < 0)
-            sqlite3_bind_null(s, 3);
-        else
-            sqlite3_bind_int(s, 3, o->opcode);
+    }
+    /* one pass over the commands, binned per opcode group of the statistics */
+    if (query(r,
+              "SELECT device, admin, opcode, latency_ns FROM commands WHERE latency_ns IS NOT NULL",
+              &s) == 0) {
         int rc;
+        size_t g = 0;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            double ns = (double)sqlite3_column_int64(s, 0);
+            uint32_t dev = (uint32_t)sqlite3_column_int64(s, 0);
+            int admin = sqlite3_column_int(s, 1);
+            int opc = sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 2);
+            if (g >= st->nopcodes || st->opcodes[g].device != dev ||
+                st->opcodes[g].admin != admin || st->opcodes[g].opcode != opc)
+                for (g = 0; g < st->nopcodes; g++)
+                    if (st->opcodes[g].device == dev && st->opcodes[g].admin == admin &&
+                        st->opcodes[g].opcode == opc)
+                        break;
+            if (g == st->nopcodes)
+                continue;
+            double ns = (double)sqlite3_column_int64(s, 3);
             int b = ns < 1 ? 0 : (int)floor((log10(ns) - HIST_MIN_EXP) * HIST_PER_DECADE);
             if (b < 0)
                 b = 0;
             if (b >= HIST_BINS)
                 b = HIST_BINS - 1;
-            bins[b]++;
+            bins[g][b]++;
         }
-        sqlite3_reset(s);
+        finish(r, s, rc);
+    }
+    int first = 1;
+    for (size_t i = 0; i < st->nopcodes; i++) {
+        const nvt_opcode_stats *o = &st->opcodes[i];
+        if (!o->latency.count)
+            continue;
         fprintf(r->f, "%s{\"device\":%u,\"admin\":%d,\"name\":", first ? "" : ",", o->device,
                 o->admin);
         jstr(r, o->name);
@@ -338,11 +347,11 @@ static void data_latency(struct rep *r, const nvt_stats *st)
                       ",\"max\":%" PRIu64 ",\"bins\":[",
                 o->latency.count, o->latency.p50_ns, o->latency.p99_ns, o->latency.max_ns);
         for (int b = 0; b < HIST_BINS; b++)
-            fprintf(r->f, "%s%" PRIu64, b ? "," : "", bins[b]);
+            fprintf(r->f, "%s%" PRIu64, b ? "," : "", bins[i][b]);
         fputs("]}", r->f);
         first = 0;
     }
-    finish(r, s, SQLITE_DONE);
+    free(bins);
     fprintf(r->f, "],\"hist\":{\"min_exp\":%d,\"per_decade\":%d,\"bins\":%d}", HIST_MIN_EXP,
             HIST_PER_DECADE, HIST_BINS);
 }

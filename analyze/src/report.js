@@ -158,8 +158,8 @@
         ? 'The first ' + tl.cmds.length + ' of ' + tl.total + ' commands'
         : 'All ' + tl.total + ' commands') +
         ', one row per submission queue, from SQE fetch to completion (red outline: error ' +
-        'status; faded: no completion in the trace). Wheel to zoom, drag to pan, ' +
-        'double-click to reset; hover a bar for details.';
+        'status; faded: no completion in the trace). Long idle stretches are compressed ' +
+        '(hatched). Wheel to zoom, drag to pan, double-click to reset; hover a bar for details.';
     if (!tl.cmds.length) return;
     var rows = [], rowOf = {};
     tl.cmds.forEach(function (c) {
@@ -172,8 +172,54 @@
     var first = tl.cmds[0][4], last = first;
     tl.cmds.forEach(function (c) { last = Math.max(last, c[5] === null ? c[4] : c[5]); });
     if (last <= first) last = first + 1000;
-    var pad = (last - first) * 0.01;
-    var view = {from: Math.max(0, first - pad), to: last + pad};
+
+    /* Idle stretches are compressed: a boot has firmware activity, seconds of nothing, then
+     * the OS. Busy clusters (commands less than 2% of the span apart; a command without
+     * completion counts at its start) keep their scale; each gap between them shrinks to at
+     * most a twentieth of the busy time and is marked. c(t) maps time to that axis. */
+    var spans = tl.cmds.map(function (c) { return [c[4], c[5] === null ? c[4] : c[5]]; })
+      .sort(function (a, b) { return a[0] - b[0]; });
+    var clusters = [], join = (last - first) * 0.02;
+    spans.forEach(function (iv) {
+      var k = clusters[clusters.length - 1];
+      if (k && iv[0] <= k[1] + join) k[1] = Math.max(k[1], iv[1]);
+      else clusters.push([iv[0], iv[1]]);
+    });
+    var busy = 0;
+    clusters.forEach(function (k) { busy += Math.max(k[1] - k[0], 1); });
+    var gapW = Math.max(busy / 20, 1);
+    var segs = [];  /* [t0, t1, c0, c1, isGap] */
+    var cpos = 0;
+    clusters.forEach(function (k, i) {
+      if (i) {
+        var g0 = clusters[i - 1][1], g1 = k[0], w = Math.min(g1 - g0, gapW);
+        segs.push([g0, g1, cpos, cpos + w, g1 - g0 > w]);
+        cpos += w;
+      }
+      var len = Math.max(k[1] - k[0], 1);
+      segs.push([k[0], k[0] + len, cpos, cpos + len, false]);
+      cpos += len;
+    });
+    function seg(v, byC) {
+      var lo = 0, hi = segs.length - 1, i = byC ? 2 : 0;
+      while (lo < hi) {
+        var mid = (lo + hi + 1) >> 1;
+        if (segs[mid][i] <= v) lo = mid; else hi = mid - 1;
+      }
+      return segs[lo];
+    }
+    function cOf(t) {
+      var g = seg(t, false);
+      if (t >= g[1]) return g[3] + (t - g[1]);
+      return g[2] + (t - g[0]) * (g[3] - g[2]) / Math.max(g[1] - g[0], 1e-9);
+    }
+    function tOf(c) {
+      var g = seg(c, true);
+      if (c >= g[3]) return g[1] + (c - g[3]);
+      return g[0] + (c - g[2]) * (g[1] - g[0]) / Math.max(g[3] - g[2], 1e-9);
+    }
+    var pad = cpos * 0.01;
+    var view = {from: -pad, to: cpos + pad};
     var full = {from: view.from, to: view.to};
     var W = 1000, RH = 26, L = 92, R = 10, T = 6, B = 24;
     var H = T + rows.length * RH + B;
@@ -190,16 +236,28 @@
       while (axis.firstChild) axis.removeChild(axis.firstChild);
       while (bars.firstChild) bars.removeChild(bars.firstChild);
       var span = view.to - view.from;
-      var x = function (t) { return L + (W - L - R) * (t - view.from) / span; };
+      var xc = function (c) { return L + (W - L - R) * (c - view.from) / span; };
+      var x = function (t) { return xc(cOf(t)); };
+      segs.forEach(function (g) {
+        if (!g[4] || g[3] < view.from || g[2] > view.to) return;
+        var x0 = Math.max(L, xc(g[2])), x1 = Math.min(W - R, xc(g[3]));
+        if (x1 - x0 < 1) return;
+        var label = fmtNs(g[1] - g[0]) + ' idle';
+        var gap = el('rect', {x: x0, y: T, width: x1 - x0, height: H - B - T, 'class': 'gap'}, axis);
+        el('title', {}, gap, label + ' (compressed)');
+        if (x1 - x0 > 6 * label.length + 8)
+          el('text', {x: (x0 + x1) / 2, y: H - B - 4, 'text-anchor': 'middle', 'class': 'gap-label'},
+             axis, label);
+      });
       for (var k = 0; k <= 8; k++) {
-        var t = view.from + span * k / 8, xx = x(t);
+        var c = view.from + span * k / 8, xx = xc(c);
         el('line', {x1: xx, y1: T, x2: xx, y2: H - B, 'class': 'grid-line'}, axis);
         el('text', {x: xx, y: H - 8, 'text-anchor': k ? (k === 8 ? 'end' : 'middle') : 'start'}, axis,
-           fmtTime(t, view.to));
+           fmtTime(Math.max(0, tOf(c)), data.span));
       }
       tl.cmds.forEach(function (c) {
         var end = c[5] === null ? last : c[5];
-        if (end < view.from || c[4] > view.to) return;
+        if (cOf(end) < view.from || cOf(c[4]) > view.to) return;
         var x0 = Math.max(L, x(c[4])), x1 = Math.min(W - R, x(end));
         var row = rowOf[c[1] + ':' + c[2]];
         var cls = 'cmd' + (c[6] ? ' err' : '') + (c[5] === null ? ' open' : '');
@@ -215,6 +273,7 @@
       var s = html('span', null, legend, name);
       s.style.setProperty('--c', colors[name]);
     });
+    /* position on the compressed axis under the pointer */
     function pointerTime(ev) {
       var rect = svg.getBoundingClientRect();
       var px = (ev.clientX - rect.left) / rect.width * W;

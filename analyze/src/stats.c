@@ -3,6 +3,7 @@
  * latencies is the one at rank ceil(p/100 * n). */
 #include <math.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,41 +139,51 @@ static int opcode_stats(sqlite3 *db, nvt_stats *st, nvt_error *err)
     }
     if (sql_done(db, s, rc, err) < 0)
         return -1;
-    /* latencies, one sorted run per opcode */
+    /* latencies: one sorted pass, in the order of the groups above (NULL opcodes first) */
     if (sql_prepare(db,
-                    "SELECT latency_ns FROM commands WHERE device = ? AND admin = ? AND "
-                    "opcode IS ? AND latency_ns IS NOT NULL ORDER BY latency_ns",
+                    "SELECT device, admin, opcode, latency_ns FROM commands WHERE latency_ns IS "
+                    "NOT NULL ORDER BY device, admin DESC, opcode, latency_ns",
                     &s, err) < 0)
         return -1;
     uint64_t *v = NULL;
-    size_t cap = 0;
-    for (size_t i = 0; i < st->nopcodes; i++) {
-        nvt_opcode_stats *o = &st->opcodes[i];
-        sqlite3_bind_int64(s, 1, o->device);
-        sqlite3_bind_int(s, 2, o->admin);
-        if (o->opcode < 0)
-            sqlite3_bind_null(s, 3);
-        else
-            sqlite3_bind_int(s, 3, o->opcode);
-        size_t n = 0;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                uint64_t *p = realloc(v, cap * sizeof *v);
-                if (!p) {
-                    free(v);
-                    sqlite3_finalize(s);
-                    set_err(err, NVT_E_NOMEM, "out of memory");
-                    return -1;
-                }
-                v = p;
-            }
-            v[n++] = (uint64_t)sqlite3_column_int64(s, 0);
-        }
-        sqlite3_reset(s);
-        if (rc != SQLITE_DONE)
+    size_t cap = 0, n = 0, g = SIZE_MAX;
+    for (;;) {
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_ROW) {
+            if (g != SIZE_MAX)
+                latency_fill(&st->opcodes[g].latency, v, n);
             break;
-        latency_fill(&o->latency, v, n);
+        }
+        uint32_t dev = (uint32_t)sqlite3_column_int64(s, 0);
+        int admin = sqlite3_column_int(s, 1);
+        int opc = sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 2);
+        if (g == SIZE_MAX || st->opcodes[g].device != dev || st->opcodes[g].admin != admin ||
+            st->opcodes[g].opcode != opc) {
+            if (g != SIZE_MAX)
+                latency_fill(&st->opcodes[g].latency, v, n);
+            n = 0;
+            /* the groups come in the same order: the next one with this key */
+            for (g = g == SIZE_MAX ? 0 : g + 1; g < st->nopcodes; g++)
+                if (st->opcodes[g].device == dev && st->opcodes[g].admin == admin &&
+                    st->opcodes[g].opcode == opc)
+                    break;
+            if (g == st->nopcodes) { /* cannot happen: both queries read one table */
+                g = SIZE_MAX;
+                continue;
+            }
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            uint64_t *p = realloc(v, cap * sizeof *v);
+            if (!p) {
+                free(v);
+                sqlite3_finalize(s);
+                set_err(err, NVT_E_NOMEM, "out of memory");
+                return -1;
+            }
+            v = p;
+        }
+        v[n++] = (uint64_t)sqlite3_column_int64(s, 3);
     }
     free(v);
     return sql_done(db, s, rc, err);
