@@ -7,23 +7,12 @@
 #include "cli.h"
 #include "nvmetrace/analyze.h"
 
+/* A JSON string literal of s on stdout; defined in cmd_index.c. */
+void analyze_json_str(const char *s);
+
 #define EXIT_DIVERGE 1
 #define EXIT_UNREADABLE 3
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
 
 static void event_text(uint64_t ev, char *buf, size_t len)
 {
@@ -89,9 +78,9 @@ static void print_text(const char *a, const char *b, const nvt_diff_result *r)
 static void print_json(const char *a, const char *b, const nvt_diff_result *r)
 {
     printf("{\"a\":");
-    json_str(a);
+    analyze_json_str(a);
     printf(",\"b\":");
-    json_str(b);
+    analyze_json_str(b);
     printf(",\"commands_a\":%" PRIu64 ",\"commands_b\":%" PRIu64 ",\"aligned\":%" PRIu64
            ",\"totals\":{",
            r->commands_a, r->commands_b, r->aligned);
@@ -101,11 +90,11 @@ static void print_json(const char *a, const char *b, const nvt_diff_result *r)
     for (size_t i = 0; i < r->nitems; i++) {
         const nvt_divergence *d = &r->items[i];
         printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", nvt_diff_kind_name(d->kind));
-        json_str(d->what);
+        analyze_json_str(d->what);
         printf(",\"a\":");
-        json_str(d->a);
+        analyze_json_str(d->a);
         printf(",\"b\":");
-        json_str(d->b);
+        analyze_json_str(d->b);
         printf(",\"event_a\":");
         if (d->event_a == UINT64_MAX)
             printf("null");

@@ -1,5 +1,5 @@
-/* nvmetrace index: a trace into an sqlite3 database (docs/sql.md). Also home of the progress
- * line the analyze commands show on a terminal. */
+/* nvmetrace index: a trace into an sqlite3 database (docs/sql.md). Also home of what the
+ * analyze commands share: the progress line on a terminal, JSON strings. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +55,22 @@ int analyze_progress(void *ctx, uint64_t events, uint64_t offset, uint64_t file_
     fflush(stderr);
     p->shown = 1;
     return 0;
+}
+
+/* Shared by the analyze commands' --json output (lint, diff). */
+void analyze_json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
 }
 
 static int run(int argc, char **argv)

@@ -10,24 +10,12 @@
 /* Terminal progress line for the analyze commands; defined in cmd_index.c. */
 int analyze_progress(void *ctx, uint64_t events, uint64_t offset, uint64_t file_size);
 void *analyze_progress_ctx(const char *label);
+/* A JSON string literal of s on stdout; defined in cmd_index.c. */
+void analyze_json_str(const char *s);
 
 #define EXIT_UNREADABLE 3
 #define MAX_DISABLE 64
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
 
 static void list_rules(int json)
 {
@@ -38,11 +26,11 @@ static void list_rules(int json)
     for (size_t i = 0; i < n; i++) {
         if (json) {
             printf("%s{\"id\":", i ? "," : "");
-            json_str(r[i].id);
+            analyze_json_str(r[i].id);
             printf(",\"severity\":\"%s\",\"title\":", nvt_severity_name(r[i].severity));
-            json_str(r[i].title);
+            analyze_json_str(r[i].title);
             printf(",\"spec\":");
-            json_str(r[i].spec);
+            analyze_json_str(r[i].spec);
             printf("}");
         } else {
             printf("%-28s %-7s %s\n%28s         %s\n", r[i].id, nvt_severity_name(r[i].severity),
@@ -79,23 +67,23 @@ static void print_json(const char *path, const nvt_finding *f, size_t n,
                        const nvt_lint_summary *sum)
 {
     printf("{\"file\":");
-    json_str(path);
+    analyze_json_str(path);
     printf(",\"events\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"warnings\":%" PRIu64
            ",\"info\":%" PRIu64 ",\"findings\":[",
            sum->events, sum->by_severity[NVT_SEV_ERROR], sum->by_severity[NVT_SEV_WARNING],
            sum->by_severity[NVT_SEV_INFO]);
     for (size_t i = 0; i < n; i++) {
         printf("%s{\"rule\":", i ? "," : "");
-        json_str(f[i].rule->id);
+        analyze_json_str(f[i].rule->id);
         printf(",\"severity\":\"%s\",\"device\":%u,\"bdf\":", nvt_severity_name(f[i].rule->severity),
                f[i].device);
-        json_str(f[i].bdf);
+        analyze_json_str(f[i].bdf);
         printf(",\"event\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"ts_ns\":%" PRIu64
                ",\"count\":%" PRIu64 ",\"message\":",
                f[i].event, f[i].seq, f[i].ts_ns, f[i].count);
-        json_str(f[i].message);
+        analyze_json_str(f[i].message);
         printf(",\"spec\":");
-        json_str(f[i].rule->spec);
+        analyze_json_str(f[i].rule->spec);
         printf("}");
     }
     printf("]}\n");

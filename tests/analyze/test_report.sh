@@ -74,6 +74,12 @@ report_case clean "$work/clean.pcapng"
 "$gen" "$work/findings.pcapng" bar0-too-small.fail
 report_case findings "$work/findings.pcapng"
 check "findings: rule shown with its citation" grep -q 'bar0-too-small</code>.*MLBAR' "$work/findings.html"
+# a trace without events (one device, nothing else): the page still renders, without errors
+"$nvt" convert -t NOTE "$work/clean.pcapng" -o "$work/empty.pcapng"
+check "empty: report written" "$nvt" report "$work/empty.pcapng" -o "$work/empty.html"
+check "empty: chromium ran" render "$work/empty.html" "$work/empty"
+check "empty: page script finished" grep -q 'data-rendered="yes"' "$work/empty.dom"
+check "empty: no console message" test "$(grep -cE ':CONSOLE|Uncaught' "$work/empty.log")" -eq 0
 for s in "$samples"/*.pcapng.zst; do
   [ -e "$s" ] || continue
   report_case "$(basename "$s" .pcapng.zst)" "$s"
