@@ -326,7 +326,8 @@ static int collect(struct side *s, nvt_error *err)
     /* cmd_done runs in completion order; the alignment wants submission order. The wait
      * list holds positions, so it is cleared first (the trace has ended anyway). */
     s->nwait = 0;
-    qsort(s->cmd, s->ncmd, sizeof *s->cmd, by_cmd_id);
+    if (s->ncmd) /* qsort must not see NULL, even for no elements */
+        qsort(s->cmd, s->ncmd, sizeof *s->cmd, by_cmd_id);
     return 0;
 }
 
@@ -418,8 +419,10 @@ static int by_key_then_event(const void *x, const void *y)
 static void compare_reads(struct out *o, int kind, struct readv *ra, size_t na,
                           struct readv *rb, size_t nb)
 {
-    qsort(ra, na, sizeof *ra, by_key_then_event);
-    qsort(rb, nb, sizeof *rb, by_key_then_event);
+    if (na)
+        qsort(ra, na, sizeof *ra, by_key_then_event);
+    if (nb)
+        qsort(rb, nb, sizeof *rb, by_key_then_event);
     size_t i = 0, j = 0;
     while (i < na) {
         uint32_t off = ra[i].offset;
