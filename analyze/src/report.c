@@ -70,6 +70,15 @@ static void jstr(struct rep *r, const char *s)
     fputc('"', r->f);
 }
 
+/* An integer column as a JSON number, or null. */
+static void jnum(struct rep *r, sqlite3_stmt *s, int i)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL)
+        fputs("null", r->f);
+    else
+        fprintf(r->f, "%lld", (long long)sqlite3_column_int64(s, i));
+}
+
 static const char *col_text(sqlite3_stmt *s, int i)
 {
     const unsigned char *t = sqlite3_column_text(s, i);
@@ -488,7 +497,9 @@ static void data_timeline(struct rep *r, size_t max)
             fputs("null", r->f);
         else
             fprintf(r->f, "%" PRIu64, (uint64_t)sqlite3_column_int64(s, 5) - r->first_ns);
-        fprintf(r->f, ",%s,%s]", col_text(s, 6), col_text(s, 7));
+        fprintf(r->f, ",%s,", col_text(s, 6));
+        jnum(r, s, 7); /* the CID: NULL when a log import did not know it */
+        fputs("]", r->f);
         first = 0;
     }
     finish(r, s, rc);

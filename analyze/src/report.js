@@ -263,7 +263,7 @@
         var cls = 'cmd' + (c[6] ? ' err' : '') + (c[5] === null ? ' open' : '');
         var r = el('rect', {x: x0, y: T + row * RH + 4, width: Math.max(1.5, x1 - x0), height: RH - 8,
                             fill: colorOf(c[3]), 'class': cls, 'data-id': c[0]}, bars);
-        el('title', {}, r, '#' + c[0] + ' ' + c[3] + ' · SQ ' + c[2] + ' CID ' + c[7] + ' · ' +
+        el('title', {}, r, '#' + c[0] + ' ' + c[3] + ' · SQ ' + c[2] + ' CID ' + (c[7] === null ? '?' : c[7]) + ' · ' +
            (c[5] === null ? 'no completion' : 'latency ' + fmtNs(c[5] - c[4])) +
            (c[6] ? ' · error status' : '') + ' · at +' + fmtTime(c[4], data.span));
       });
