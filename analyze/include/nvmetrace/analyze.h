@@ -10,7 +10,7 @@
  *
  *   nvt_error err;
  *   sqlite3 *db;
- *   if (nvt_index_build("boot.pcapng.zst", "boot.db", NULL, &db, &err) < 0) ...
+ *   if (nvt_index_build("boot.pcapng.zst", "boot.db", NULL, &db, NULL, &err) < 0) ...
  *   nvt_stats *st;
  *   if (nvt_stats_compute(db, &st, &err) < 0) ...
  *   nvt_stats_free(st);
@@ -62,7 +62,9 @@ typedef struct nvt_index_result {
 /* Reads the trace at trace_path and writes its index to db_path (replaced if it exists;
  * ":memory:" keeps it in memory). On success returns 0 and, if db is not NULL, hands over the
  * open database (close it with nvt_db_close); res may be NULL. On failure returns -1 with err
- * filled (a trace error names the file and byte offset) and leaves no partial file behind. */
+ * filled (a trace error names the file and byte offset) and leaves no partial file behind.
+ * While it runs, a second thread of its own writes to the database; it has ended when the
+ * call returns. */
 int nvt_index_build(const char *trace_path, const char *db_path, const nvt_index_opts *opts,
                     struct sqlite3 **db, nvt_index_result *res, nvt_error *err);
 
@@ -110,7 +112,8 @@ typedef struct nvt_vector_stats {
     uint32_t device;
     uint32_t vector;      /* MSI-X entry; INTx is reported as vector 0xffff */
     uint64_t interrupts;
-    uint64_t completions; /* completions posted to the CQs that use this vector */
+    uint64_t completions; /* completions that signal through it: their CQ's vector while
+                             MSI-X is enabled, the pin (0xffff) while it is not */
 } nvt_vector_stats;
 
 typedef struct nvt_status_stats {
@@ -201,7 +204,7 @@ enum nvt_diff_kind {
     NVT_DIFF_REGISTER,       /* controller register read values */
     NVT_DIFF_IDENTIFY,       /* Identify data fields */
     NVT_DIFF_COMPLETION,     /* status / DW0 / DW1 of aligned commands */
-    NVT_DIFF_INTERRUPT,      /* kind, vectors, interrupts per completion */
+    NVT_DIFF_INTERRUPT,      /* MSI-X table size, kinds used, per-vector coalescing */
     NVT_DIFF_WORKLOAD,       /* the command sequences themselves differ (host behaviour) */
     NVT_DIFF_NKINDS
 };
