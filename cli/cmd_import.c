@@ -27,6 +27,8 @@ static void report(const char *out, const nvt_qemu_import_stats *st)
 
 static int run(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "qtest")) /* qtest scripts: the replay library's importer */
+        return cli_import_qtest(argc, argv);
     const char *kind = NULL, *in = NULL, *out = NULL;
     nvt_qemu_import_opts o = {0};
     nvt_writer_opts wo = {0};
@@ -59,7 +61,7 @@ static int run(int argc, char **argv)
     if (!kind)
         return cli_usage_error("import", "need the input kind (qemu-log), a LOG and -o OUTPUT");
     if (strcmp(kind, "qemu-log") != 0)
-        return cli_usage_error("import", "unknown input kind '%s' (known: qemu-log)", kind);
+        return cli_usage_error("import", "unknown input kind '%s' (known: qemu-log, qtest)", kind);
     if (!in || !out)
         return cli_usage_error("import", "need a LOG and -o OUTPUT");
     if (strcmp(in, out) == 0 && strcmp(in, "-") != 0)
@@ -101,8 +103,14 @@ const struct nvt_command cmd_import = {
     "    nvmetrace import - turn a QEMU trace log into a trace\n\n"
     "SYNOPSIS\n"
     "    nvmetrace import qemu-log LOG -o OUT [--all-devices] [--skip-bad] [--comments]\n"
-    "                     [--emulator NAME]\n\n"
+    "                     [--emulator NAME]\n"
+    "    nvmetrace import qtest SCRIPT -o OUT\n\n"
     "DESCRIPTION\n"
+    "    import qtest reads a qtest script: a bare command list (outl, inl, writel, readl,\n"
+    "    write, read, clock_step, ...) or a reproducer as pasted in QEMU bug reports\n"
+    "    (cat << EOF | qemu-system-x86_64 ARGS -qtest stdio ... EOF), keeping ARGS for\n"
+    "    `nvmetrace replay`. docs/replay.md describes the mapping.\n\n"
+    "    import qemu-log:\n"
     "    Reads LOG, written by an unpatched QEMU (7.2) run with\n"
     "        -trace 'pci_nvme_*' -trace 'pci_cfg_*' -trace 'msix_*'\n"
     "        -trace 'pci_update_mappings*' -msg timestamp=on -D LOG\n"

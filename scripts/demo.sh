@@ -86,7 +86,7 @@ fi
 cat <<EOF
 Wireshark run as root ignores the personal plugin folder. Either open the trace as a normal user
 after 'cmake --build $build --target install-plugin' (as that user), or install the plugin
-system-wide: 'cmake --install $build' (it goes to $(pkg-config --variable=plugindir wireshark 2>/dev/null || echo "Wireshark's plugin folder")/epan).
+system-wide: 'cmake --install $build --prefix /usr' (it goes to $(pkg-config --variable=plugindir wireshark 2>/dev/null || echo "Wireshark's plugin folder")/epan).
 EOF
 if command -v tshark >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 && [ -n "$abi" ]; then
   # Show the decode anyway: tshark as nobody, with the plugin in a throw-away HOME.

@@ -13,6 +13,21 @@ fuzz_seconds=${NVT_FUZZ_SECONDS:-60}
 
 scripts/install-deps.sh
 
+# QEMU builds the replay and full-fidelity tests use, from Debian's QEMU source, cached in
+# ~/.cache/nvmetrace/qemu (instant when cached; ~15 minutes on 2 cores from scratch):
+# the qtest accelerator module Debian leaves out, QEMU with the issue #362 fix reverted (a real
+# NVMe crash to replay and minimize), and QEMU patched to record through libnvmetap. Tests that
+# need a build that failed skip (ctest "Not Run"/skipped), and the failure is repeated below.
+qemu_failed=()
+for what in "qtest-module" "crash pmrctl-no-pmr" "tap"; do
+  echo "=== QEMU build: $what ==="
+  # shellcheck disable=SC2086
+  if ! scripts/qemu/build-qemu.sh $what; then
+    qemu_failed+=("$what")
+    echo "WARNING: scripts/qemu/build-qemu.sh $what failed; its tests will be skipped" >&2
+  fi
+done
+
 total_pass=0
 total_fail=0
 failed_runs=()
@@ -63,6 +78,9 @@ cmake --build "$root/fuzz" -j"$jobs"
 run_suite fuzz "$root/fuzz" -R '^fuzz\.[a-z_]+$'
 
 echo
+if [ ${#qemu_failed[@]} -gt 0 ]; then
+  echo "QEMU builds that failed (their tests were skipped): ${qemu_failed[*]}"
+fi
 if [ ${#failed_runs[@]} -eq 0 ]; then
   echo "all suites passed"
 else

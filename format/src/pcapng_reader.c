@@ -27,7 +27,7 @@ struct nvt_reader {
     size_t nifs;
     nvt_device *devs;          /* all nvmetrace devices seen */
     size_t ndevs;
-    char comment[256];
+    char comment[8192];        /* e.g. the whole capture command line */
     char appl[128];
     uint64_t block_off;        /* offset of the block being / last parsed */
     uint64_t foreign;
