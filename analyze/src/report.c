@@ -404,72 +404,35 @@ static void depth_series(struct rep *r, uint64_t *starts, uint64_t *ends, size_t
         fprintf(r->f, "%s%u", k ? "," : "", level[k]);
 }
 
+struct dctx {
+    struct rep *r;
+    int first;
+};
+
+static int one_depth(void *ctx, uint32_t dev, uint32_t sqid, uint64_t *starts, uint64_t *ends,
+                     size_t n, uint64_t *lat, size_t nlat)
+{
+    struct dctx *c = ctx;
+    uint32_t maxd;
+    double mean;
+    (void)lat;
+    (void)nlat;
+    depth_sweep(starts, ends, n, &maxd, &mean);
+    fprintf(c->r->f, "%s{\"device\":%u,\"sqid\":%u,\"commands\":%zu,\"max\":%u,"
+                     "\"mean\":%.3f,\"points\":%d,\"series\":[",
+            c->first ? "" : ",", dev, sqid, n, maxd, mean, DEPTH_POINTS);
+    depth_series(c->r, starts, ends, n);
+    fputs("]}", c->r->f);
+    c->first = 0;
+    return 0;
+}
+
 static void data_depth(struct rep *r)
 {
-    sqlite3_stmt *s;
+    struct dctx c = {r, 1};
     fputs(",\"depth\":[", r->f);
-    if (query(r,
-              "SELECT device, sqid, sub_ts, coalesce(cpl_ts, (SELECT value FROM trace WHERE "
-              "key = 'last_ns')) FROM commands ORDER BY device, sqid, sub_ts",
-              &s) < 0)
-        return;
-    uint64_t *starts = NULL, *ends = NULL;
-    size_t n = 0, cap = 0;
-    int rc, have = 0, first = 1;
-    uint32_t dev = 0, sq = 0;
-    for (;;) {
-        rc = sqlite3_step(s);
-        uint32_t d2 = 0, q2 = 0;
-        if (rc == SQLITE_ROW) {
-            d2 = (uint32_t)sqlite3_column_int64(s, 0);
-            q2 = (uint32_t)sqlite3_column_int64(s, 1);
-        }
-        if (have && (rc != SQLITE_ROW || d2 != dev || q2 != sq)) {
-            uint64_t *copy_ends = malloc(n * sizeof *copy_ends);
-            if (copy_ends) {
-                memcpy(copy_ends, ends, n * sizeof *ends);
-                uint32_t maxd;
-                double mean;
-                depth_sweep(starts, copy_ends, n, &maxd, &mean);
-                free(copy_ends);
-                fprintf(r->f, "%s{\"device\":%u,\"sqid\":%u,\"commands\":%zu,\"max\":%u,"
-                              "\"mean\":%.3f,\"points\":%d,\"series\":[",
-                        first ? "" : ",", dev, sq, n, maxd, mean, DEPTH_POINTS);
-                depth_series(r, starts, ends, n);
-                fputs("]}", r->f);
-                first = 0;
-            }
-            have = 0;
-            n = 0;
-        }
-        if (rc != SQLITE_ROW)
-            break;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            uint64_t *a = realloc(starts, cap * sizeof *a);
-            if (a)
-                starts = a;
-            uint64_t *b = a ? realloc(ends, cap * sizeof *b) : NULL;
-            if (b)
-                ends = b;
-            if (!a || !b) {
-                r->failed = 1;
-                set_err(r->err, NVT_E_NOMEM, "out of memory");
-                break;
-            }
-        }
-        dev = d2;
-        sq = q2;
-        have = 1;
-        starts[n] = (uint64_t)sqlite3_column_int64(s, 2);
-        ends[n] = (uint64_t)sqlite3_column_int64(s, 3);
-        if (ends[n] < starts[n])
-            ends[n] = starts[n];
-        n++;
-    }
-    free(starts);
-    free(ends);
-    finish(r, s, rc == SQLITE_ROW ? SQLITE_DONE : rc);
+    if (queue_walk(r->db, one_depth, &c, r->err) < 0)
+        r->failed = 1;
     fputs("]", r->f);
 }
 

@@ -225,7 +225,7 @@ void depth_sweep(uint64_t *starts, uint64_t *ends, size_t n, uint32_t *max_depth
     *mean_depth = span ? area / (double)span : (double)maxd;
 }
 
-static int queue_stats(sqlite3 *db, nvt_stats *st, nvt_error *err)
+int queue_walk(sqlite3 *db, queue_fn fn, void *ctx, nvt_error *err)
 {
     sqlite3_stmt *s;
     if (sql_prepare(db,
@@ -236,50 +236,43 @@ static int queue_stats(sqlite3 *db, nvt_stats *st, nvt_error *err)
         return -1;
     uint64_t *starts = NULL, *ends = NULL, *lat = NULL;
     size_t n = 0, nlat = 0, cap = 0;
-    int rc;
-    nvt_queue_stats *q = NULL;
-    int ok = 1;
+    uint32_t dev = 0, sqid = 0;
+    int rc, ok = 1;
     for (;;) {
         rc = sqlite3_step(s);
-        uint32_t dev = 0, sqid = 0;
+        uint32_t d2 = 0, q2 = 0;
         if (rc == SQLITE_ROW) {
-            dev = (uint32_t)sqlite3_column_int64(s, 0);
-            sqid = (uint32_t)sqlite3_column_int64(s, 1);
+            d2 = (uint32_t)sqlite3_column_int64(s, 0);
+            q2 = (uint32_t)sqlite3_column_int64(s, 1);
         }
-        if (q && (rc != SQLITE_ROW || dev != q->device || sqid != q->sqid)) {
-            depth_sweep(starts, ends, n, &q->max_depth, &q->mean_depth);
-            qsort(lat, nlat, sizeof *lat, cmp_u64);
-            latency_fill(&q->latency, lat, nlat);
-            q->commands = n;
-            q = NULL;
+        if (n && (rc != SQLITE_ROW || d2 != dev || q2 != sqid)) {
+            if (fn(ctx, dev, sqid, starts, ends, n, lat, nlat) < 0) {
+                ok = -1;
+                break;
+            }
+            n = nlat = 0;
         }
         if (rc != SQLITE_ROW)
             break;
-        if (!q) {
-            q = grow(&st->queues, &st->nqueues, sizeof *q);
-            if (!q) {
-                ok = 0;
-                break;
-            }
-            q->device = dev;
-            q->sqid = sqid;
-            n = nlat = 0;
-        }
         if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            uint64_t *a = realloc(starts, cap * sizeof *a), *b = a ? realloc(ends, cap * sizeof *b) : NULL,
-                     *c = b ? realloc(lat, cap * sizeof *c) : NULL;
+            size_t want = cap ? cap * 2 : 1024;
+            uint64_t *a = realloc(starts, want * sizeof *a);
             if (a)
                 starts = a;
+            uint64_t *b = a ? realloc(ends, want * sizeof *b) : NULL;
             if (b)
                 ends = b;
+            uint64_t *c = b ? realloc(lat, want * sizeof *c) : NULL;
             if (c)
                 lat = c;
-            if (!a || !b || !c) {
+            if (!c) {
                 ok = 0;
                 break;
             }
+            cap = want;
         }
+        dev = d2;
+        sqid = q2;
         starts[n] = (uint64_t)sqlite3_column_int64(s, 2);
         ends[n] = (uint64_t)sqlite3_column_int64(s, 3);
         if (ends[n] < starts[n])
@@ -291,12 +284,42 @@ static int queue_stats(sqlite3 *db, nvt_stats *st, nvt_error *err)
     free(starts);
     free(ends);
     free(lat);
-    if (!ok) {
+    if (ok <= 0) {
         sqlite3_finalize(s);
-        set_err(err, NVT_E_NOMEM, "out of memory");
+        if (!ok)
+            set_err(err, NVT_E_NOMEM, "out of memory");
         return -1;
     }
     return sql_done(db, s, rc, err);
+}
+
+struct qctx {
+    nvt_stats *st;
+    nvt_error *err;
+};
+
+static int one_queue(void *ctx, uint32_t dev, uint32_t sqid, uint64_t *starts, uint64_t *ends,
+                     size_t n, uint64_t *lat, size_t nlat)
+{
+    struct qctx *c = ctx;
+    nvt_queue_stats *q = grow(&c->st->queues, &c->st->nqueues, sizeof *q);
+    if (!q) {
+        set_err(c->err, NVT_E_NOMEM, "out of memory");
+        return -1;
+    }
+    q->device = dev;
+    q->sqid = sqid;
+    q->commands = n;
+    depth_sweep(starts, ends, n, &q->max_depth, &q->mean_depth);
+    qsort(lat, nlat, sizeof *lat, cmp_u64);
+    latency_fill(&q->latency, lat, nlat);
+    return 0;
+}
+
+static int queue_stats(sqlite3 *db, nvt_stats *st, nvt_error *err)
+{
+    struct qctx c = {st, err};
+    return queue_walk(db, one_queue, &c, err);
 }
 
 /* --------------------------------------------------------- vectors, errors, bytes ---- */

@@ -23,4 +23,11 @@ void opcode_label(int admin, int opcode, char *buf, size_t len);
 void depth_sweep(uint64_t *starts, uint64_t *ends, size_t n, uint32_t *max_depth,
                  double *mean_depth);
 
+/* Called once per submission queue (in device, SQ id order) with its commands' submission
+ * times (sorted), end times (completion, or the trace's end; unsorted) and the known
+ * latencies (unsorted; nlat <= n). The arrays may be reordered. Return -1 (err filled) to stop. */
+typedef int (*queue_fn)(void *ctx, uint32_t dev, uint32_t sqid, uint64_t *starts,
+                        uint64_t *ends, size_t n, uint64_t *lat, size_t nlat);
+int queue_walk(sqlite3 *db, queue_fn fn, void *ctx, nvt_error *err);
+
 #endif

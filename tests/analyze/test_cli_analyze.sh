@@ -5,11 +5,7 @@ set -uo pipefail
 nvt=$1 gen=$2 work=$3/cli
 rm -rf "$work"
 mkdir -p "$work"
-pass=0 fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $what" >&2; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 status() { # status EXPECTED DESCRIPTION COMMAND... (output in $work/out, $work/err)
   local want=$1 what=$2; shift 2
   "$@" >"$work/out" 2>"$work/err"
@@ -93,5 +89,4 @@ fi
 "$nvt" index "$work/clean.pcapng" -o "$work/pipe.db" 2>"$work/pipe.err" >/dev/null
 check "index into a pipe: no progress output" test ! -s "$work/pipe.err"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_tests

@@ -14,11 +14,7 @@ nvt=$1 work=$2/diff-qemu
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 rm -rf "$work"
 mkdir -p "$work"
-pass=0 fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $what" >&2; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 
 boot() { # boot NAME [DEVICE-PROPERTIES]
   local name=$1 props=${2:-} status
@@ -112,5 +108,4 @@ else
   echo "full-fidelity part not run: no patched QEMU (scripts/qemu/build-qemu.sh tap builds it)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_tests

@@ -8,11 +8,7 @@ set -uo pipefail
 nvt=$1 gen=$2 work=$3/random seeds=${4:-12}
 rm -rf "$work"
 mkdir -p "$work"
-pass=0 fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $what" >&2; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 in_set() { local v=$1; shift; for w in "$@"; do [ "$v" = "$w" ] && return 0; done; return 1; }
 browser=$(command -v chromium || command -v chromium-browser || true)
 for seed in $(seq 1 "$seeds"); do
@@ -41,5 +37,4 @@ for seed in $(seq 1 "$seeds"); do
     check "seed $seed: annotation text escaped" test "$(grep -c '<script>alert' "$work/r$seed.html")" -eq 0
   fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_tests

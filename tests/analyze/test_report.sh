@@ -6,11 +6,7 @@
 set -uo pipefail
 nvt=$1 gen=$2 samples=$3 work=$4/report
 mkdir -p "$work"
-pass=0 fail=0
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $what" >&2; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/testlib.sh"
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
   echo "chromium is not installed (scripts/install-deps.sh installs it): report rendering not tested"
@@ -93,5 +89,4 @@ check "no partial report" test ! -e "$work/x.html"
 "$nvt" report "$work/clean.pcapng" 2>/dev/null
 check "missing -o exits 2" test $? -eq 2
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_tests
