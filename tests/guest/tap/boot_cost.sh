@@ -40,37 +40,42 @@ done
 [ "$nvme" -ge 0 ] || { echo "boot_cost: no -device nvme in the QEMU command" >&2; exit 1; }
 plain_nvme=${qemu[$nvme]}
 
-# boot TRACED: runs one boot, prints its wall time in seconds
+# boot TRACED: runs one boot, prints its wall time and QEMU's CPU time (user + system, every
+# thread: vCPUs, main loop, the shim's writer), in seconds
 boot() {
-  local trace=$work/boot.pcapng.zst start end
+  local trace=$work/boot.pcapng.zst t wall user sys
   rm -f "$trace" "$trace.ring"
   qemu[$nvme]=$plain_nvme
   [ "$1" = 1 ] && qemu[$nvme]+=",nvmetrace=$trace"
-  start=$(date +%s%N)
-  timeout -s KILL 300 "${qemu[@]}" "${kvm[@]}" </dev/null >"$work/console.txt" 2>&1 ||
+  t=$( { TIMEFORMAT='%3R %3U %3S'
+         time timeout -s KILL 300 "${qemu[@]}" "${kvm[@]}" </dev/null >"$work/console.txt" 2>&1; } 2>&1 ) ||
     { echo "boot_cost: QEMU failed" >&2; tail -n 20 "$work/console.txt" >&2; return 1; }
-  end=$(date +%s%N)
+  read -r wall user sys <<<"$t"
   grep -q "nvt-guest: powering off" "$work/console.txt" ||
     { echo "boot_cost: the guest did not finish its workload" >&2; return 1; }
   if [ "$1" = 1 ] && [ ! -s "$trace" ]; then
     echo "boot_cost: no trace written" >&2
     return 1
   fi
-  echo "scale=3; ($end - $start) / 1000000000" | bc
+  echo "$wall $(echo "$user + $sys" | bc)"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-off=() on=()
+off=() on=() off_cpu=() on_cpu=()
 boot 0 >/dev/null || exit 1 # warm the page cache (kernel, initramfs, QEMU) before measuring
 for ((r = 1; r <= runs; r++)); do
-  t=$(boot 0) || exit 1
-  off+=("$t")
-  t=$(boot 1) || exit 1
-  on+=("$t")
-  echo "run $r: untraced ${off[-1]} s, traced ${on[-1]} s"
+  read -r w c < <(boot 0) && [ -n "${c:-}" ] || exit 1
+  off+=("$w") off_cpu+=("$c")
+  read -r w c < <(boot 1) && [ -n "${c:-}" ] || exit 1
+  on+=("$w") on_cpu+=("$c")
+  echo "run $r: untraced ${off[-1]} s (CPU ${off_cpu[-1]} s), traced ${on[-1]} s (CPU ${on_cpu[-1]} s)"
 done
-m_off=$(printf '%s\n' "${off[@]}" | median)
-m_on=$(printf '%s\n' "${on[@]}" | median)
-echo "median of $runs boots ($([ ${#kvm[@]} -gt 0 ] && echo KVM || echo TCG), $smp CPU): untraced $m_off s, traced $m_on s, ratio $(echo "scale=3; $m_on / $m_off" | bc)"
+kind="$([ ${#kvm[@]} -gt 0 ] && echo KVM || echo TCG), $smp CPU"
+for what in wall CPU; do
+  if [ $what = wall ]; then a=("${off[@]}") b=("${on[@]}"); else a=("${off_cpu[@]}") b=("${on_cpu[@]}"); fi
+  m_off=$(printf '%s\n' "${a[@]}" | median)
+  m_on=$(printf '%s\n' "${b[@]}" | median)
+  echo "median $what time of $runs boots ($kind): untraced $m_off s, traced $m_on s, ratio $(echo "scale=3; $m_on / $m_off" | bc)"
+done
 echo "trace of the last traced boot: $(stat -c %s "$work/boot.pcapng.zst") bytes"

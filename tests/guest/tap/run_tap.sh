@@ -27,8 +27,13 @@ if [ "$config" = patch ]; then
     echo "SKIP: no QEMU source in the cache (scripts/qemu/build-qemu.sh tap fetches it)"
     exit 77
   fi
-  patch -d "$src" -p1 --dry-run --batch --forward <"$root/samples/qemu/nvmetap-qemu-7.2.patch" ||
-    { echo "FAILED: samples/qemu/nvmetap-qemu-7.2.patch does not apply to $src" >&2; exit 1; }
+  if ! out=$(patch -d "$src" -p1 --dry-run --batch --forward \
+               <"$root/samples/qemu/nvmetap-qemu-7.2.patch" 2>&1); then
+    echo "$out" >&2
+    echo "FAILED: samples/qemu/nvmetap-qemu-7.2.patch does not apply to $src" >&2
+    exit 1
+  fi
+  echo "samples/qemu/nvmetap-qemu-7.2.patch applies to $src"
   exit 0
 fi
 
