@@ -3,6 +3,7 @@
 #define NVMETRACE_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes shared by every subcommand (docs/cli.md). */
 #define EXIT_OK 0
@@ -43,6 +44,8 @@ int cli_usage_error(const char *name, const char *fmt, ...) __attribute__((forma
 /* Parses a time "SEC[.FRAC]" (absolute, ns since epoch) or "+SEC[.FRAC]" (relative to the
  * first event): returns 0 and sets *ns / *relative, or -1. */
 int cli_parse_time(const char *s, uint64_t *ns, int *relative);
+/* Writes s as a JSON string literal (quotes and escapes) to f. */
+void cli_json_str(FILE *f, const char *s);
 /* Parses an unsigned integer (decimal or 0x hex); returns 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
 

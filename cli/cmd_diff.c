@@ -8,7 +8,6 @@
 #include "nvmetrace/analyze.h"
 
 /* A JSON string literal of s on stdout; defined in cmd_index.c. */
-void analyze_json_str(const char *s);
 
 #define EXIT_DIVERGE 1
 #define EXIT_UNREADABLE 3
@@ -78,9 +77,9 @@ static void print_text(const char *a, const char *b, const nvt_diff_result *r)
 static void print_json(const char *a, const char *b, const nvt_diff_result *r)
 {
     printf("{\"a\":");
-    analyze_json_str(a);
+    cli_json_str(stdout, a);
     printf(",\"b\":");
-    analyze_json_str(b);
+    cli_json_str(stdout, b);
     printf(",\"commands_a\":%" PRIu64 ",\"commands_b\":%" PRIu64 ",\"aligned\":%" PRIu64
            ",\"totals\":{",
            r->commands_a, r->commands_b, r->aligned);
@@ -90,11 +89,11 @@ static void print_json(const char *a, const char *b, const nvt_diff_result *r)
     for (size_t i = 0; i < r->nitems; i++) {
         const nvt_divergence *d = &r->items[i];
         printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", nvt_diff_kind_name(d->kind));
-        analyze_json_str(d->what);
+        cli_json_str(stdout, d->what);
         printf(",\"a\":");
-        analyze_json_str(d->a);
+        cli_json_str(stdout, d->a);
         printf(",\"b\":");
-        analyze_json_str(d->b);
+        cli_json_str(stdout, d->b);
         printf(",\"event_a\":");
         if (d->event_a == UINT64_MAX)
             printf("null");

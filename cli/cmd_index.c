@@ -57,22 +57,6 @@ int analyze_progress(void *ctx, uint64_t events, uint64_t offset, uint64_t file_
     return 0;
 }
 
-/* Shared by the analyze commands' --json output (lint, diff). */
-void analyze_json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static int run(int argc, char **argv)
 {
     const char *path = NULL, *out = NULL;

@@ -31,21 +31,6 @@ static void fmt_time(uint64_t ns, char *buf, size_t len)
     snprintf(buf, len, "%s.%09" PRIu64 " UTC", d, ns % 1000000000u);
 }
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static void print_text(const char *path, nvt_reader *r, const struct info *in)
 {
     struct stat st;
@@ -109,17 +94,17 @@ static void print_text(const char *path, nvt_reader *r, const struct info *in)
 static void print_json(const char *path, nvt_reader *r, const struct info *in)
 {
     printf("{\"file\":");
-    json_str(path);
+    cli_json_str(stdout, path);
     printf(",\"schema\":%d,\"devices\":[", NVT_SCHEMA_VERSION);
     for (size_t i = 0; i < nvt_reader_device_count(r); i++) {
         const nvt_device *d = nvt_reader_device(r, i);
         printf("%s{\"index\":%zu,\"bdf\":", i ? "," : "", i);
-        json_str(d->bdf);
+        cli_json_str(stdout, d->bdf);
         printf(",\"vendor_id\":%u,\"device_id\":%u,\"class\":%u,\"model\":", d->vendor_id,
                d->device_id, d->class_code);
-        json_str(d->model);
+        cli_json_str(stdout, d->model);
         printf(",\"emulator\":");
-        json_str(d->emulator);
+        cli_json_str(stdout, d->emulator);
         printf("}");
     }
     printf("],\"events\":%" PRIu64 ",\"first_ns\":%" PRIu64 ",\"last_ns\":%" PRIu64

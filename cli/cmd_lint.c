@@ -11,7 +11,6 @@
 int analyze_progress(void *ctx, uint64_t events, uint64_t offset, uint64_t file_size);
 void *analyze_progress_ctx(const char *label);
 /* A JSON string literal of s on stdout; defined in cmd_index.c. */
-void analyze_json_str(const char *s);
 
 #define EXIT_UNREADABLE 3
 #define MAX_DISABLE 64
@@ -26,11 +25,11 @@ static void list_rules(int json)
     for (size_t i = 0; i < n; i++) {
         if (json) {
             printf("%s{\"id\":", i ? "," : "");
-            analyze_json_str(r[i].id);
+            cli_json_str(stdout, r[i].id);
             printf(",\"severity\":\"%s\",\"title\":", nvt_severity_name(r[i].severity));
-            analyze_json_str(r[i].title);
+            cli_json_str(stdout, r[i].title);
             printf(",\"spec\":");
-            analyze_json_str(r[i].spec);
+            cli_json_str(stdout, r[i].spec);
             printf("}");
         } else {
             printf("%-28s %-7s %s\n%28s         %s\n", r[i].id, nvt_severity_name(r[i].severity),
@@ -67,23 +66,23 @@ static void print_json(const char *path, const nvt_finding *f, size_t n,
                        const nvt_lint_summary *sum)
 {
     printf("{\"file\":");
-    analyze_json_str(path);
+    cli_json_str(stdout, path);
     printf(",\"events\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"warnings\":%" PRIu64
            ",\"info\":%" PRIu64 ",\"findings\":[",
            sum->events, sum->by_severity[NVT_SEV_ERROR], sum->by_severity[NVT_SEV_WARNING],
            sum->by_severity[NVT_SEV_INFO]);
     for (size_t i = 0; i < n; i++) {
         printf("%s{\"rule\":", i ? "," : "");
-        analyze_json_str(f[i].rule->id);
+        cli_json_str(stdout, f[i].rule->id);
         printf(",\"severity\":\"%s\",\"device\":%u,\"bdf\":", nvt_severity_name(f[i].rule->severity),
                f[i].device);
-        analyze_json_str(f[i].bdf);
+        cli_json_str(stdout, f[i].bdf);
         printf(",\"event\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"ts_ns\":%" PRIu64
                ",\"count\":%" PRIu64 ",\"message\":",
                f[i].event, f[i].seq, f[i].ts_ns, f[i].count);
-        analyze_json_str(f[i].message);
+        cli_json_str(stdout, f[i].message);
         printf(",\"spec\":");
-        analyze_json_str(f[i].rule->spec);
+        cli_json_str(stdout, f[i].rule->spec);
         printf("}");
     }
     printf("]}\n");

@@ -24,7 +24,6 @@ void cli_target_free(struct cli_target *t);
 const char *cli_module_dir(const char *given);
 /* Splits a string of arguments (quotes honoured) into a NULL-terminated array. */
 int cli_split_args(const char *s, char ***out);
-void cli_json_str(FILE *f, const char *s);
 void cli_print_crash_text(FILE *f, const nvt_replay_result *r);
 void cli_print_crash_json(FILE *f, const nvt_replay_result *r);
 

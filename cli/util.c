@@ -34,6 +34,24 @@ int cli_usage_error(const char *name, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* One JSON string writer for every --json output. */
+void cli_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", f);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
 int cli_parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-')
