@@ -47,6 +47,8 @@ static int run(int argc, char **argv)
     nvt_qtest_export_opts o;
     memset(&o, 0, sizeof o);
     nvt_replay_opts_init(&o.replay);
+    if (tg.lib)
+        return cli_usage_error("export", "a qtest script is for QEMU: --target lib: does not apply");
     if (cli_target_apply("export", &tg, &o.replay) < 0)
         return EXIT_USAGE;
     nvt_error err;

@@ -59,6 +59,9 @@ static int run(int argc, char **argv)
     }
     if (!path || !out)
         return cli_usage_error("minimize", "need a TRACE and -o OUTPUT");
+    if (tg.no_fork)
+        return cli_usage_error("minimize", "--no-fork: minimize needs the model in a child "
+                                           "process, to survive its crashes");
     nvt_replay_opts_init(&o.replay);
     if (cli_target_apply("minimize", &tg, &o.replay) < 0)
         return EXIT_USAGE;
@@ -121,20 +124,21 @@ static int run(int argc, char **argv)
 }
 
 const struct nvt_command cmd_minimize = {
-    "minimize", "shrink a trace that crashes QEMU to what the crash needs", run,
+    "minimize", "shrink a trace that crashes its target to what the crash needs", run,
     "NAME\n"
-    "    nvmetrace minimize - shrink a trace that crashes QEMU to what the crash needs\n\n"
+    "    nvmetrace minimize - shrink a trace that crashes its target to what the crash needs\n\n"
     "SYNOPSIS\n"
     "    nvmetrace minimize [--signature SIG] [--shrink-setup] [--retries N] [--quiet]\n"
     "                       [--target qemu[:PATH]] [--qemu-args ARGS] [--add-args ARGS]\n"
     "                       [--accel auto|qtest|tcg] [--module-dir DIR] [--timeout MS]\n"
-    "                       TRACE -o OUTPUT\n\n"
+    "                       [--target lib:PATH [--target-args ARGS]] TRACE -o OUTPUT\n\n"
     "DESCRIPTION\n"
     "    Replays TRACE (as `nvmetrace replay` does, without comparing outputs) three times to\n"
     "    learn its crash signature (signal plus the assertion or sanitizer summary line), then\n"
     "    removes what the crash does not need by delta debugging: first everything after the\n"
     "    crash, then whole steps (host actions and the device events after them), then single\n"
-    "    events, keeping a candidate only when QEMU still crashes with the same signature.\n"
+    "    events, keeping a candidate only when the target (QEMU, or a device model library\n"
+    "    with --target lib:) still crashes with the same signature.\n"
     "    Controller setup (config writes, BAR mapping, controller register setup and enable,\n"
     "    queue creation, Doorbell Buffer Config) is kept so the result stays a meaningful\n"
     "    NVMe sequence; --shrink-setup tries without it too. If the full trace does not crash\n"
@@ -148,9 +152,9 @@ const struct nvt_command cmd_minimize = {
     "    --retries N           runs of a non-crashing candidate when the trace is flaky\n"
     "                          (default 2)\n"
     "    --quiet               no progress on standard error\n"
-    "    --target, --qemu-args, --add-args, --accel, --module-dir, --timeout\n"
+    "    --target, --target-args, --qemu-args, --add-args, --accel, --module-dir, --timeout\n"
     "                          as for `nvmetrace replay`\n\n"
     "EXIT STATUS\n"
     "    0 minimized; 1 the trace does not crash the target (with SIG); 2 usage error or\n"
-    "    unreadable trace; 4 QEMU is missing or refused its options.\n",
+    "    unreadable trace; 4 QEMU or the target library is missing or refused its options.\n",
 };

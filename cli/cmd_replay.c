@@ -104,13 +104,38 @@ int cli_target_option(const char *cmdname, int argc, char **argv, int *i, struct
     const char *a = argv[*i];
     const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     if (!strcmp(a, "--target")) {
+        if (v && !strncmp(v, "lib:", 4) && v[4]) {
+            t->lib = v + 4;
+            t->qemu = NULL;
+            (*i)++;
+            return 1;
+        }
         if (!v || strncmp(v, "qemu", 4) || (v[4] && v[4] != ':') || (v[4] == ':' && !v[5])) {
-            cli_usage_error(cmdname, "--target takes qemu or qemu:PATH");
+            cli_usage_error(cmdname, "--target takes qemu, qemu:PATH or lib:PATH");
             return -1;
         }
         t->qemu = v[4] == ':' ? v + 5 : NULL;
+        t->lib = NULL;
         (*i)++;
         return 1;
+    }
+    if (!strcmp(a, "--target-args")) {
+        if (!v) {
+            cli_usage_error(cmdname, "--target-args needs a string for the target's create()");
+            return -1;
+        }
+        t->lib_args = v;
+        (*i)++;
+        return 1;
+    }
+    if (!strcmp(a, "--no-fork")) {
+        t->no_fork = 1;
+        return 1;
+    }
+    if (!strcmp(a, "--qemu-args") || !strcmp(a, "--add-args") || !strcmp(a, "--module-dir") ||
+        !strcmp(a, "--accel") || !strcmp(a, "--settle") || !strcmp(a, "--copy-disks")) {
+        t->qemu_only = 1;
+        t->qemu_opt = a;
     }
     if (!strcmp(a, "--qemu-args") || !strcmp(a, "--add-args")) {
         if (!v) {
@@ -168,6 +193,18 @@ int cli_target_option(const char *cmdname, int argc, char **argv, int *i, struct
 /* Fills o from t; words receives the split argument strings (free with cli_target_free). */
 int cli_target_apply(const char *cmdname, struct cli_target *t, nvt_replay_opts *o)
 {
+    if (t->lib && t->qemu_only) {
+        cli_usage_error(cmdname, "%s applies to QEMU targets, not to --target lib:", t->qemu_opt);
+        return -1;
+    }
+    if (!t->lib && (t->lib_args || t->no_fork)) {
+        cli_usage_error(cmdname, "%s applies to --target lib:PATH only",
+                        t->lib_args ? "--target-args" : "--no-fork");
+        return -1;
+    }
+    o->target_lib = t->lib;
+    o->target_args = t->lib_args;
+    o->no_fork = t->no_fork;
     o->qemu = t->qemu;
     o->accel = t->accel;
     o->timeout_ms = t->timeout_ms;
@@ -404,7 +441,8 @@ static int run(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "nvmetrace replay: %s\n", err.msg);
         if (res.cmdline[0])
-            fprintf(stderr, "nvmetrace replay: QEMU command: %s\n", res.cmdline);
+            fprintf(stderr, "nvmetrace replay: %s: %s\n", o.target_lib ? "target" : "QEMU command",
+                    res.cmdline);
         collected_free(&c);
         return err.code == NVT_E_IO ? EXIT_TARGET : EXIT_INPUT;
     }
@@ -412,7 +450,10 @@ static int run(int argc, char **argv)
         print_json(path, &res, &c, timing);
     else
         print_text(path, &res, &c, max_div);
-    if (timing && !json)
+    if (timing && !json && o.target_lib)
+        printf("time: %.3f s, %" PRIu64 " events (%.0f/s)\n", res.seconds, res.events,
+               res.seconds > 0 ? (double)res.events / res.seconds : 0.0);
+    else if (timing && !json)
         printf("time: %.3f s, %" PRIu64 " qtest commands (%.0f/s)\n", res.seconds,
                res.qtest_commands, res.seconds > 0 ? (double)res.qtest_commands / res.seconds : 0.0);
     collected_free(&c);
@@ -422,14 +463,16 @@ static int run(int argc, char **argv)
 }
 
 const struct nvt_command cmd_replay = {
-    "replay", "drive a trace into QEMU's NVMe controller and compare every output", run,
+    "replay", "drive a trace into an NVMe controller model and compare every output", run,
     "NAME\n"
-    "    nvmetrace replay - drive a trace into QEMU's NVMe controller and compare\n\n"
+    "    nvmetrace replay - drive a trace into an NVMe controller model and compare\n\n"
     "SYNOPSIS\n"
     "    nvmetrace replay [--target qemu[:PATH]] [--qemu-args ARGS] [--add-args ARGS]\n"
     "                     [--accel auto|qtest|tcg] [--module-dir DIR] [--json] [--timing]\n"
     "                     [--settle MS] [--timeout MS] [--max-divergences N]\n"
-    "                     [--copy-disks] TRACE\n\n"
+    "                     [--copy-disks] TRACE\n"
+    "    nvmetrace replay --target lib:PATH [--target-args ARGS] [--no-fork] [--json]\n"
+    "                     [--timing] [--timeout MS] [--max-divergences N] TRACE\n\n"
     "DESCRIPTION\n"
     "    Starts QEMU with its qtest protocol (no guest runs) and an NVMe controller configured\n"
     "    from the trace (the QEMU command line in the trace's comment, as `nvmetrace capture`\n"
@@ -451,22 +494,35 @@ const struct nvt_command cmd_replay = {
     "    --module-dir or NVT_QEMU_MODULE_DIR. Otherwise QEMU runs with TCG stopped (-S). The\n"
     "    report says which. Disks are replaced by null-co disks of the same size (reads\n"
     "    return zeros, writes are dropped).\n\n"
+    "    With --target lib:PATH the target is a device model library implementing\n"
+    "    <nvmetrace/target.h> (docs/integrate.md): config and BAR accesses are direct calls\n"
+    "    in trace order, each followed by the model's run(); every guest memory read it makes\n"
+    "    is answered from the matching record (SQE, PRP list, data), and every output (SQE\n"
+    "    fetch, CQE, DMA write, MSI-X, INTx, controller state) is matched to the recording by\n"
+    "    kind and key, then compared. An output nothing recorded is 'unexpected'; a recorded\n"
+    "    one the model has not produced a step later is 'missing'. The model runs in a child\n"
+    "    process, so that its crash or hang is reported like QEMU's.\n\n"
     "OPTIONS\n"
     "    --target qemu[:PATH]  the QEMU binary (default qemu-system-x86_64 from PATH)\n"
+    "    --target lib:PATH     a device model library (a path; exports nvt_target_v1)\n"
+    "    --target-args ARGS    text passed to the model's create() (its own syntax)\n"
+    "    --no-fork             run the model in this process (for a debugger; a crash of\n"
+    "                          the model then ends nvmetrace)\n"
     "    --qemu-args ARGS      QEMU arguments configuring the target instead of the trace's\n"
     "                          (quoted as one string; -machine TYPE and -m are honoured)\n"
     "    --add-args ARGS       QEMU arguments added to those derived from the trace\n"
     "    --accel MODE          auto (default), qtest or tcg (TCG with vCPUs stopped)\n"
     "    --module-dir DIR      folder holding accel-qtest-x86_64.so (QEMU_MODULE_DIR)\n"
     "    --json                one JSON object instead of text\n"
-    "    --timing              add wall time and qtest command rate (not deterministic)\n"
+    "    --timing              add wall time and command or event rate (not deterministic)\n"
     "    --settle MS           how long to wait for an expected output (default 2000)\n"
-    "    --timeout MS          silence after which QEMU counts as hung (default 10000)\n"
+    "    --timeout MS          silence after which the target counts as hung (default 10000)\n"
     "    --max-divergences N   stop comparing after N divergences (default 1000; 0 no limit)\n"
     "    --copy-disks          back the disks by private copies of their images (when the\n"
     "                          files exist) instead of null-co disks, to compare read data\n\n"
     "EXIT STATUS\n"
     "    0 every output matched; 1 divergences; 2 usage error or a trace that cannot be\n"
     "    replayed (unreadable, missing setup, impossible addresses); 3 the target crashed or\n"
-    "    hung; 4 QEMU is missing, refused its options or could not be started.\n",
+    "    hung; 4 QEMU or the target library is missing, refused its options or could not\n"
+    "    be started.\n",
 };

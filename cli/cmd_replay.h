@@ -9,7 +9,10 @@
 /* The target options every replaying command takes. */
 struct cli_target {
     const char *qemu, *args, *add, *module_dir;
-    int replace, accel, copy_disks;
+    const char *lib, *lib_args; /* --target lib:PATH, --target-args */
+    int replace, accel, copy_disks, no_fork;
+    int qemu_only;              /* a QEMU-only option was given (named in qemu_opt) */
+    const char *qemu_opt;
     unsigned timeout_ms, settle_ms;
     char **words;
 };

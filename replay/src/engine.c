@@ -101,21 +101,10 @@ void rp_note(struct eng *e, const char *fmt, ...)
 void rp_diverge(struct eng *e, size_t index, const char *what, const char *expected,
                 const char *got)
 {
-    e->res->divergences++;
-    if (e->o->max_divergences && e->res->divergences >= e->o->max_divergences)
-        e->stop = 1;
-    if (!e->o->on_divergence)
-        return;
     nvt_divergence d;
-    memset(&d, 0, sizeof d);
-    const nvt_event *ev = nvt_trace_event(e->t, index);
-    d.index = index;
-    d.seq = ev ? ev->seq : 0;
-    d.device = ev ? ev->device : 0;
-    snprintf(d.what, sizeof d.what, "%s", what);
-    snprintf(d.expected, sizeof d.expected, "%s", expected);
-    snprintf(d.got, sizeof d.got, "%s", got);
-    e->o->on_divergence(e->o->ctx, &d);
+    rp_divergence(e->t, e->o, e->res, &e->stop, index, what, expected, got, &d);
+    if (e->o->on_divergence)
+        e->o->on_divergence(e->o->ctx, &d);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -136,8 +136,6 @@ void rp_prescan(struct eng *e, struct rp_prescan *p);
 int rp_build_args(struct eng *e, const struct rp_prescan *p, int accel_qtest, rp_args *out);
 void rp_prologue(struct eng *e, const struct rp_prescan *p);
 int rp_kept(const struct eng *e, size_t i);
-int rp_is_host_action(const nvt_event *ev);
-int rp_is_device_event(const nvt_event *ev);
 uint64_t rp_translate(const struct eng *e, uint64_t gpa);
 uint64_t rp_ecam_addr(const struct eng *e, const struct rp_dev *d, uint16_t off);
 void rp_place_dma_read(struct eng *e, size_t j);

@@ -12,6 +12,17 @@
 /* Fills err (code, no offset, formatted message). */
 void rp_error(nvt_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Counts a divergence at event index of t in res (setting *stop once o->max_divergences is
+ * reached) and fills d with it. */
+void rp_divergence(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_result *res, int *stop,
+                   size_t index, const char *what, const char *expected, const char *got,
+                   nvt_divergence *d);
+
+/* Host actions: config and MMIO accesses, doorbells, MSI-X table accesses, "qtest:" commands
+ * (engine.c). Device events: SQE fetches, CQEs, DMA, interrupts. */
+int rp_is_host_action(const nvt_event *ev);
+int rp_is_device_event(const nvt_event *ev);
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t rp_now_ms(void);
 /* n bytes at p as a little-endian number. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "inproc.h"
 #include "nvmetrace/nvme.h"
 
 #define MIB ((uint64_t)1 << 20)
@@ -936,6 +937,8 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
     size_t n = nvt_trace_count(t);
     for (size_t i = 0; i < n; i++)
         res->events += !o->keep || o->keep[i];
+    if (o->target_lib)
+        return rp_inproc_run(t, o, res, err);
     struct eng e;
     int rc = -1;
     rp_args args = {0};

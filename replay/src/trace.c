@@ -1,4 +1,5 @@
 /* A trace held in memory: replay and minimize go over it many times and keep subsets. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,4 +160,21 @@ fail:;
     nvt_error ignored;
     nvt_writer_close(w, &ignored);
     return -1;
+}
+
+void rp_divergence(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_result *res, int *stop,
+                   size_t index, const char *what, const char *expected, const char *got,
+                   nvt_divergence *d)
+{
+    res->divergences++;
+    if (o->max_divergences && res->divergences >= o->max_divergences)
+        *stop = 1;
+    memset(d, 0, sizeof *d);
+    const nvt_event *ev = nvt_trace_event(t, index);
+    d->index = index;
+    d->seq = ev ? ev->seq : 0;
+    d->device = ev ? ev->device : 0;
+    snprintf(d->what, sizeof d->what, "%s", what);
+    snprintf(d->expected, sizeof d->expected, "%s", expected);
+    snprintf(d->got, sizeof d->got, "%s", got);
 }

@@ -101,6 +101,14 @@ typedef struct nvt_replay_opts {
     /* Called with every qtest command line sent (no newline), for export and debugging. */
     void (*on_command)(void *ctx, const char *line);
     void *ctx;
+    /* In-process target (<nvmetrace/target.h>): a device model library to replay into instead
+     * of QEMU (the QEMU fields above are then unused). target_args is passed to its create()
+     * (NULL: ""). The replay runs in a child process so that a crash or a hang of the model is
+     * reported like a QEMU crash; no_fork = 1 runs it in the caller (a debugger sees the model
+     * directly; a crash then takes the caller down). */
+    const char *target_lib;
+    const char *target_args;
+    int no_fork;
 } nvt_replay_opts;
 
 /* Sets the defaults: everything 0/NULL except compare = 1. */
@@ -114,9 +122,10 @@ enum nvt_replay_status {
 
 typedef struct nvt_replay_result {
     int status;                /* enum nvt_replay_status */
-    char accel[32];            /* what ran: "qtest" or "tcg -S" */
-    char qemu_version[128];    /* first line of `QEMU --version` */
-    char cmdline[4096];        /* the QEMU command line (the socket path shown as SOCK) */
+    char accel[32];            /* what ran: "qtest", "tcg -S" or "in-process" */
+    char qemu_version[128];    /* first line of `QEMU --version`, or the target's name */
+    char cmdline[4096];        /* the QEMU command line (the socket path shown as SOCK), or
+                                  "lib:PATH ARGS" */
     uint64_t events;           /* events in the trace (or kept) */
     uint64_t host_actions;     /* config/MMIO/doorbell/qtest events driven */
     uint64_t compared;         /* outputs compared */
@@ -143,6 +152,14 @@ typedef struct nvt_replay_result {
  * its stderr). res is filled as far as the replay got in both cases. */
 int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_result *res,
                    nvt_error *err);
+
+/* Replays t into a device model linked into the caller (ops from its nvt_target_v1(), or a
+ * table built by hand), in the calling thread, without a child process: for harnesses that
+ * compile the model in, and for benchmarks. o may be NULL (defaults); its QEMU fields and
+ * target_lib are ignored. Returns as nvt_replay_run (res->status is never CRASHED). */
+struct nvt_target_ops;
+int nvt_replay_run_target(const nvt_trace *t, const struct nvt_target_ops *ops,
+                          const nvt_replay_opts *o, nvt_replay_result *res, nvt_error *err);
 
 /* Crash signature from QEMU's exit and stderr: "SIGSEGV", "SIGABRT: <assertion line>",
  * "ASan: <SUMMARY line>", "exit 1: <last error line>" (addresses, process ids and line
