@@ -16,6 +16,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 || bad "install failed: $(tail -5 "$tmp/install.log")"
 libdir=$(ls -d "$tmp"/prefix/lib* | head -1)
 for f in "$tmp/prefix/bin/nvmetrace" "$tmp/prefix/include/nvmetap.h" "$libdir/libnvmetap.so" \
+         "$tmp/prefix/include/nvmetrace/target.h" \
          "$libdir/pkgconfig/nvmetap.pc" "$libdir/cmake/nvmetrace/nvmetraceConfig.cmake"; do
   [ -e "$f" ] && ok || bad "not installed: $f"
 done
