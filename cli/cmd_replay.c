@@ -286,8 +286,10 @@ static const char *status_name(int s)
 
 void cli_print_crash_text(FILE *f, const nvt_replay_result *r)
 {
-    fprintf(f, "crash: QEMU %s at event %" PRId64 " (last event it answered: %" PRId64 ")\n",
-            r->hung ? "stopped answering" : "died", r->crash_index, r->last_acked_index);
+    int model = !strcmp(r->accel, "in-process");
+    fprintf(f, "crash: %s %s at event %" PRId64 " (last event it %s: %" PRId64 ")\n",
+            model ? "the target" : "QEMU", r->hung ? "stopped answering" : "died",
+            r->crash_index, model ? "completed" : "answered", r->last_acked_index);
     if (r->hung)
         fprintf(f, "  killed after the timeout\n");
     else if (r->term_signal)

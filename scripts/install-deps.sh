@@ -10,6 +10,11 @@ PKGS=(
   tshark wireshark-dev wireshark-qt xvfb xdotool x11-apps netpbm  # plugin; its GUI screenshot
   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio kmod
 )
+# A Rust compiler for the Rust device model test (tests/replay/rust_copier.rs): Debian's, unless
+# one (rustup's, say) is already there.
+if ! command -v rustc >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/rustc" ]; then
+  PKGS+=(rustc)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

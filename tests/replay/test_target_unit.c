@@ -8,6 +8,7 @@
 #include "../unit/test.h"
 #include "nvmetrace/replay.h"
 #include "nvmetrace/target.h"
+#include "copier_trace.h"
 
 /* ---- the model: BAR0 0x08 source, 0x18 destination, 0x10 go: copy 8 bytes adding 1 to each,
  * then MSI-X vector 0. Config dword 0 and BAR0 0x00 are identification registers. */
@@ -106,70 +107,6 @@ static const nvt_target_ops ops = {
     m_create, m_destroy, m_reset, m_cfg_read, m_cfg_write, m_mmio_read, m_mmio_write, m_run,
 };
 
-/* ---- traces */
-
-static uint8_t src_data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-static uint8_t dst_data[8] = {2, 3, 4, 5, 6, 7, 8, 9};
-
-static void add(nvt_trace *t, nvt_event ev)
-{
-    CHECK(nvt_trace_append(t, &ev) == 0);
-}
-
-static nvt_event mmio(int write, uint32_t off, uint64_t v)
-{
-    nvt_event e = {.type = write ? NVT_EV_MMIO_WRITE : NVT_EV_MMIO_READ};
-    e.u.mmio.bar = 0;
-    e.u.mmio.size = write ? 8 : 4;
-    e.u.mmio.offset = off;
-    e.u.mmio.value = v;
-    return e;
-}
-
-static nvt_event dma(int write, uint64_t gpa, const uint8_t *data)
-{
-    nvt_event e = {.type = write ? NVT_EV_DMA_WRITE : NVT_EV_DMA_READ};
-    e.u.dma.gpa = gpa;
-    e.u.dma.len = e.u.dma.caplen = 8;
-    e.u.dma.sqid = 1;
-    e.u.dma.cid = 7;
-    e.u.dma.data = data;
-    return e;
-}
-
-static nvt_event msix0(void)
-{
-    nvt_event e = {.type = NVT_EV_INTERRUPT};
-    e.u.irq.kind = NVT_IRQ_MSIX;
-    e.u.irq.vector = 0;
-    e.u.irq.data = 0x40;
-    e.u.irq.addr = 0xfee00000u;
-    return e;
-}
-
-/* 0 cfg read, 1 mmio read, 2 src, 3 dst, 4 go, 5 read, 6 write, 7 msi, 8 go, 9 read, 10 write,
- * 11 msi */
-static nvt_trace *copy_trace(const uint8_t *rd, const uint8_t *wr, uint32_t id)
-{
-    nvt_trace *t = nvt_trace_new("unit");
-    nvt_device d = {.bdf = "0000:00:04.0", .model = "nvme"};
-    CHECK(nvt_trace_add_device(t, &d) == 0);
-    nvt_event c = {.type = NVT_EV_CFG_READ};
-    c.u.cfg.size = 4;
-    c.u.cfg.value = 0x4e561234u;
-    add(t, c);
-    add(t, mmio(0, 0, id));
-    add(t, mmio(1, 0x08, 0x1000));
-    add(t, mmio(1, 0x18, 0x2000));
-    for (int k = 0; k < 2; k++) {
-        add(t, mmio(1, 0x10, 1));
-        add(t, dma(0, 0x1000, rd));
-        add(t, dma(1, 0x2000, wr));
-        add(t, msix0());
-    }
-    return t;
-}
-
 struct seen {
     nvt_divergence d[16];
     int n;
@@ -206,7 +143,7 @@ int main(void)
     struct seen s;
 
     /* clean, direct and deferred */
-    nvt_trace *t = copy_trace(src_data, dst_data, 0x12345678u);
+    nvt_trace *t = copier_trace(copier_src, copier_dst, 0x12345678u);
     for (model_defer = 0; model_defer < 2; model_defer++) {
         CHECK(replay(t, NULL, 0, &s, &r) == 0);
         CHECK_EQ_U64(r.status, NVT_REPLAY_CLEAN);
@@ -221,7 +158,7 @@ int main(void)
     nvt_trace_free(t);
 
     /* read value */
-    t = copy_trace(src_data, dst_data, 0x12345679u);
+    t = copier_trace(copier_src, copier_dst, 0x12345679u);
     CHECK(replay(t, NULL, 0, &s, &r) == 0);
     CHECK_EQ_U64(r.status, NVT_REPLAY_DIVERGED);
     CHECK_EQ_U64(s.n, 1);
@@ -234,14 +171,14 @@ int main(void)
     /* The model reads what the recording says it read: other source bytes, other result. */
     static const uint8_t rd2[8] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17};
     static const uint8_t wr2[8] = {0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
-    t = copy_trace(rd2, wr2, 0x12345678u);
+    t = copier_trace(rd2, wr2, 0x12345678u);
     CHECK(replay(t, NULL, 0, &s, &r) == 0);
     CHECK_EQ_U64(r.status, NVT_REPLAY_CLEAN);
     nvt_trace_free(t);
 
     /* DMA write data: both copies differ from the recording at byte 3 */
     static const uint8_t wr3[8] = {2, 3, 4, 0xee, 6, 7, 8, 9};
-    t = copy_trace(src_data, wr3, 0x12345678u);
+    t = copier_trace(copier_src, wr3, 0x12345678u);
     CHECK(replay(t, NULL, 0, &s, &r) == 0);
     CHECK_EQ_U64(s.n, 2);
     CHECK_EQ_U64(s.d[0].index, 6);
@@ -266,7 +203,7 @@ int main(void)
     nvt_trace_free(t);
 
     /* missing: a model that sends no interrupt; reported at the recorded events, in order */
-    t = copy_trace(src_data, dst_data, 0x12345678u);
+    t = copier_trace(copier_src, copier_dst, 0x12345678u);
     model_mute = 1;
     CHECK(replay(t, NULL, 0, &s, &r) == 0);
     model_mute = 0;
@@ -293,20 +230,20 @@ int main(void)
     t = nvt_trace_new("late");
     nvt_device d = {.bdf = "0000:00:04.0"};
     CHECK(nvt_trace_add_device(t, &d) == 0);
-    add(t, mmio(1, 0x08, 0x1000));
-    add(t, mmio(1, 0x18, 0x2000));
-    add(t, mmio(1, 0x10, 1));
-    add(t, dma(0, 0x1000, src_data));
-    add(t, dma(1, 0x2000, dst_data));
-    add(t, mmio(1, 0x08, 0x1000));
-    add(t, msix0());
+    CHECK(copier_add(t, copier_mmio(1, 0x08, 0x1000)) == 0);
+    CHECK(copier_add(t, copier_mmio(1, 0x18, 0x2000)) == 0);
+    CHECK(copier_add(t, copier_mmio(1, 0x10, 1)) == 0);
+    CHECK(copier_add(t, copier_dma(0, 0x1000, copier_src)) == 0);
+    CHECK(copier_add(t, copier_dma(1, 0x2000, copier_dst)) == 0);
+    CHECK(copier_add(t, copier_mmio(1, 0x08, 0x1000)) == 0);
+    CHECK(copier_add(t, copier_msix0()) == 0);
     CHECK(replay(t, NULL, 0, &s, &r) == 0);
     CHECK_EQ_U64(r.status, NVT_REPLAY_CLEAN);
     /* a recorded interrupt the model never sends is missing, reported once the step after
      * it has run */
-    add(t, mmio(1, 0x08, 0x1000));
-    add(t, mmio(1, 0x08, 0x1000));
-    add(t, msix0());
+    CHECK(copier_add(t, copier_mmio(1, 0x08, 0x1000)) == 0);
+    CHECK(copier_add(t, copier_mmio(1, 0x08, 0x1000)) == 0);
+    CHECK(copier_add(t, copier_msix0()) == 0);
     CHECK(replay(t, NULL, 0, &s, &r) == 0);
     CHECK_EQ_U64(s.n, 1);
     CHECK_EQ_U64(s.d[0].index, 9);
@@ -314,7 +251,7 @@ int main(void)
     nvt_trace_free(t);
 
     /* create() refusing its arguments is an error, not a result */
-    t = copy_trace(src_data, dst_data, 0x12345678u);
+    t = copier_trace(copier_src, copier_dst, 0x12345678u);
     nvt_replay_opts o;
     nvt_replay_opts_init(&o);
     o.target_args = "x=1";
