@@ -64,7 +64,7 @@ static void divs_deliver(struct divs *d, const nvt_replay_opts *o)
         seq[i] = d->v[i].seq;
         d->v[i].seq = i;
     }
-    if (seq)
+    if (seq && d->n)
         qsort(d->v, d->n, sizeof *d->v, by_index);
     for (size_t i = 0; i < d->n; i++) {
         if (seq)
