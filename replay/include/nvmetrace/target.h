@@ -124,7 +124,8 @@ struct nvt_target_ops {
     void *(*create)(const nvt_target_host *host, const char *args, char *err, size_t errlen);
     void (*destroy)(void *dev);
     /* Conventional (power-on) reset: config space, registers and queues to their initial
-     * state, outputs pending dropped. */
+     * state, outputs pending dropped. It may report itself through the host (state RESET,
+     * intx 0 if the line was up), matched like any output; create() reports nothing. */
     void (*reset)(void *dev);
 
     /* PCI config space, 4 KiB (offsets past the model's config size read as 0, writes
