@@ -19,6 +19,7 @@
  * and nothing depends on the host's speed: two runs give the same report.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,9 +257,13 @@ static void missing_before(struct ip *ip, size_t end)
     }
 }
 
-/* Compares n bytes; on a difference reports from the first differing byte. */
-static void compare_bytes(struct ip *ip, size_t index, const char *what, const uint8_t *want,
-                          const uint8_t *known, const uint8_t *got, size_t n)
+/* Compares n bytes; on a difference reports from the first differing byte. The label (what,
+ * printf-style) is formatted only then: this runs for every CQE and DMA write. */
+static void compare_bytes(struct ip *ip, size_t index, const uint8_t *want, const uint8_t *known,
+                          const uint8_t *got, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+static void compare_bytes(struct ip *ip, size_t index, const uint8_t *want, const uint8_t *known,
+                          const uint8_t *got, size_t n, const char *fmt, ...)
 {
     if (!ip->o->compare)
         return;
@@ -273,22 +278,45 @@ static void compare_bytes(struct ip *ip, size_t index, const char *what, const u
         return;
     size_t from = first < 4 ? 0 : first - 4;
     size_t len = n - from < 32 ? n - from : 32;
-    char w[128], e[160], g[160];
+    char what[96], w[128], e[160], g[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
     snprintf(w, sizeof w, "%s (from byte %zu)", what, from);
     hex(want + from, known ? known + from : NULL, len, e, sizeof e);
     hex(got + from, NULL, len, g, sizeof g);
     diverge(ip, index, w, e, g);
 }
 
-static void compare_field(struct ip *ip, size_t index, const char *what, uint64_t want,
-                          uint64_t got)
+/* Reports want != got, labelled (printf-style) only then. */
+static void compare_field(struct ip *ip, size_t index, uint64_t want, uint64_t got,
+                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void compare_field(struct ip *ip, size_t index, uint64_t want, uint64_t got,
+                          const char *fmt, ...)
 {
     if (!ip->o->compare || want == got)
         return;
-    char e[32], g[32];
+    char what[96], e[32], g[32];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
     snprintf(e, sizeof e, "%" PRIu64, want);
     snprintf(g, sizeof g, "%" PRIu64, got);
     diverge(ip, index, what, e, g);
+}
+
+/* A data transfer matched to record ev: its address and length; returns how many of its bytes
+ * the record holds. */
+static uint32_t compare_dma_place(struct ip *ip, size_t i, const nvt_event *ev, uint64_t gpa,
+                                  uint32_t len)
+{
+    const char *dir = ev->type == NVT_EV_DMA_WRITE ? "write" : "read";
+    compare_field(ip, i, ev->u.dma.gpa, gpa, "DMA %s for SQ %u CID 0x%x: address", dir,
+                  ev->u.dma.sqid, ev->u.dma.cid);
+    compare_field(ip, i, ev->u.dma.len, len, "DMA %s 0x%" PRIx64 ": length", dir, ev->u.dma.gpa);
+    return ev->u.dma.caplen < len ? ev->u.dma.caplen : len;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -326,12 +354,10 @@ static int cb_dma_read(void *ctx, uint64_t gpa, void *buf, uint32_t len, const n
     }
     const nvt_event *ev = nvt_trace_event(ip->t, (size_t)i);
     if (x.type == NVT_EV_SUBMISSION) {
-        char what[96];
-        snprintf(what, sizeof what, "SQE fetch on SQ %u: slot", x.qid);
         if (ev->u.sub.slot != NVT_SLOT_UNKNOWN)
-            compare_field(ip, (size_t)i, what, ev->u.sub.slot, x.slot);
-        snprintf(what, sizeof what, "SQE fetch on SQ %u slot %u: length", x.qid, x.slot);
-        compare_field(ip, (size_t)i, what, NVT_SQE_LEN, len);
+            compare_field(ip, (size_t)i, ev->u.sub.slot, x.slot, "SQE fetch on SQ %u: slot", x.qid);
+        compare_field(ip, (size_t)i, NVT_SQE_LEN, len, "SQE fetch on SQ %u slot %u: length", x.qid,
+                      x.slot);
         for (uint32_t b = 0; b < len && b < NVT_SQE_LEN; b++) {
             if (ev->u.sub.known >> b & 1)
                 ((uint8_t *)buf)[b] = ev->u.sub.sqe[b];
@@ -341,13 +367,7 @@ static int cb_dma_read(void *ctx, uint64_t gpa, void *buf, uint32_t len, const n
         ip->res->compared++;
         return 0;
     }
-    char what[96];
-    snprintf(what, sizeof what, "DMA read for SQ %u CID 0x%x: address", ev->u.dma.sqid,
-             ev->u.dma.cid);
-    compare_field(ip, (size_t)i, what, ev->u.dma.gpa, gpa);
-    snprintf(what, sizeof what, "DMA read 0x%" PRIx64 ": length", ev->u.dma.gpa);
-    compare_field(ip, (size_t)i, what, ev->u.dma.len, len);
-    uint32_t have = ev->u.dma.caplen < len ? ev->u.dma.caplen : len;
+    uint32_t have = compare_dma_place(ip, (size_t)i, ev, gpa, len);
     if (have && buf)
         memcpy(buf, ev->u.dma.data, have);
     ip->res->bytes_unknown += len - have;
@@ -365,35 +385,25 @@ static int cb_dma_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len,
     if (i < 0)
         return 0;
     const nvt_event *ev = nvt_trace_event(ip->t, (size_t)i);
-    char what[96];
     if (x.type == NVT_EV_COMPLETION) {
-        if (ev->u.cpl.slot != NVT_SLOT_UNKNOWN) {
-            snprintf(what, sizeof what, "CQE on CQ %u: slot", x.qid);
-            compare_field(ip, (size_t)i, what, ev->u.cpl.slot, x.slot);
-        }
-        snprintf(what, sizeof what, "CQE on CQ %u slot %u: length", x.qid, x.slot);
-        compare_field(ip, (size_t)i, what, NVT_CQE_LEN, len);
+        if (ev->u.cpl.slot != NVT_SLOT_UNKNOWN)
+            compare_field(ip, (size_t)i, ev->u.cpl.slot, x.slot, "CQE on CQ %u: slot", x.qid);
+        compare_field(ip, (size_t)i, NVT_CQE_LEN, len, "CQE on CQ %u slot %u: length", x.qid,
+                      x.slot);
         uint8_t known[NVT_CQE_LEN];
         for (int b = 0; b < NVT_CQE_LEN; b++)
             known[b] = ev->u.cpl.known >> b & 1;
-        if (len >= NVT_CQE_LEN && buf) {
-            snprintf(what, sizeof what, "CQE on CQ %u slot %u", x.qid, x.slot);
-            compare_bytes(ip, (size_t)i, what, ev->u.cpl.cqe, known, buf, NVT_CQE_LEN);
-        }
+        if (len >= NVT_CQE_LEN && buf)
+            compare_bytes(ip, (size_t)i, ev->u.cpl.cqe, known, buf, NVT_CQE_LEN,
+                          "CQE on CQ %u slot %u", x.qid, x.slot);
         return 0;
     }
-    snprintf(what, sizeof what, "DMA write for SQ %u CID 0x%x: address", ev->u.dma.sqid,
-             ev->u.dma.cid);
-    compare_field(ip, (size_t)i, what, ev->u.dma.gpa, gpa);
-    snprintf(what, sizeof what, "DMA write 0x%" PRIx64 ": length", ev->u.dma.gpa);
-    compare_field(ip, (size_t)i, what, ev->u.dma.len, len);
-    uint32_t have = ev->u.dma.caplen < len ? ev->u.dma.caplen : len;
+    uint32_t have = compare_dma_place(ip, (size_t)i, ev, gpa, len);
     if (have < len || ev->u.dma.caplen < ev->u.dma.len)
         ip->res->not_comparable++;
-    if (have && buf) {
-        snprintf(what, sizeof what, "DMA write 0x%" PRIx64 " +%u", gpa, len);
-        compare_bytes(ip, (size_t)i, what, ev->u.dma.data, NULL, buf, have);
-    }
+    if (have && buf)
+        compare_bytes(ip, (size_t)i, ev->u.dma.data, NULL, buf, have, "DMA write 0x%" PRIx64 " +%u",
+                      gpa, len);
     return 0;
 }
 
@@ -439,9 +449,8 @@ static void cb_state(void *ctx, uint8_t state, uint32_t value)
         return;
     const nvt_event *ev = nvt_trace_event(ip->t, (size_t)i);
     ip->res->compared++;
-    char what[96];
-    snprintf(what, sizeof what, "controller state %u: register value", state);
-    compare_field(ip, (size_t)i, what, ev->u.state.value, value);
+    compare_field(ip, (size_t)i, ev->u.state.value, value, "controller state %u: register value",
+                  state);
 }
 
 static void cb_log(void *ctx, const char *msg)
