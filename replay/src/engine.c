@@ -1030,19 +1030,6 @@ static void on_msi(void *ctx, const char *line, const void *argp)
     rp_reply_bytes(line, d->msi_seen, 4u * d->msix_n);
 }
 
-static void fmt_bytes(const uint8_t *b, const uint8_t *known, size_t n, char *out, size_t outlen)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 4 < outlen; i++) {
-        if (i && i % 4 == 0)
-            out[o++] = ' ';
-        if (known && !known[i])
-            o += (size_t)snprintf(out + o, outlen - o, "??");
-        else
-            o += (size_t)snprintf(out + o, outlen - o, "%02x", b[i]);
-    }
-    out[o < outlen ? o : outlen - 1] = 0;
-}
 
 /* Builds the expectations of the step [a, b). */
 static int collect_expectations(struct eng *e, size_t a, size_t b)
@@ -1215,7 +1202,7 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
         case RP_X_CQE: {
             uint16_t cid = (uint16_t)rp_le(x->want + 12, 2);
             snprintf(what, sizeof what, "CQE on CQ %u slot %u (CID 0x%04x)", x->qid, x->slot, cid);
-            fmt_bytes(x->want, x->known, NVT_CQE_LEN, exp, sizeof exp);
+            rp_fmt_bytes(x->want, x->known, NVT_CQE_LEN, 1, exp, sizeof exp);
             if (!x->have || (x->got[14] & 1) != x->phase) {
                 snprintf(got, sizeof got, "nothing posted within %u ms (phase tag still %u)",
                          settle_ms, x->have ? x->got[14] & 1 : !x->phase);
@@ -1227,7 +1214,7 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
                 if (x->known[b] && x->got[b] != x->want[b])
                     same = 0;
             if (!same) {
-                fmt_bytes(x->got, NULL, NVT_CQE_LEN, got, sizeof got);
+                rp_fmt_bytes(x->got, NULL, NVT_CQE_LEN, 1, got, sizeof got);
                 rp_diverge(e, x->index, what, exp, got);
             }
             break;
@@ -1258,10 +1245,10 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
                      x->gpa, x->len, diffs);
             size_t n = x->len - first < 16 ? x->len - first : 16;
             int o = snprintf(exp, sizeof exp, "+0x%zx: ", first);
-            fmt_bytes(x->data + first, NULL, n, exp + o, sizeof exp - (size_t)o);
+            rp_fmt_bytes(x->data + first, NULL, n, 1, exp + o, sizeof exp - (size_t)o);
             o = snprintf(got, sizeof got, "+0x%zx: ", first);
             if (x->have)
-                fmt_bytes(x->got + first, NULL, n, got + o, sizeof got - (size_t)o);
+                rp_fmt_bytes(x->got + first, NULL, n, 1, got + o, sizeof got - (size_t)o);
             else
                 snprintf(got + o, sizeof got - (size_t)o, "(not read back)");
             rp_diverge(e, x->index, what, exp, got);

@@ -102,20 +102,6 @@ static void diverge(struct ip *ip, size_t index, const char *what, const char *e
     ip->sink->divergence(ip->sink->ctx, &d);
 }
 
-static void hex(const uint8_t *b, const uint8_t *known, size_t n, char *out, size_t outlen)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 3 < outlen; i++) {
-        if (known && !known[i]) {
-            out[o++] = '?';
-            out[o++] = '?';
-        } else {
-            snprintf(out + o, outlen - o, "%02x", b[i]);
-            o += 2;
-        }
-    }
-    out[o] = 0;
-}
 
 static const char *kind_name(uint8_t type)
 {
@@ -139,7 +125,7 @@ static void describe_obs(const struct obs *x, char *out, size_t outlen)
         break;
     case NVT_EV_COMPLETION: {
         char h[40];
-        hex(x->bytes, NULL, x->len < 16 ? x->len : 16, h, sizeof h);
+        rp_fmt_bytes(x->bytes, NULL, x->len < 16 ? x->len : 16, 0, h, sizeof h);
         snprintf(out, outlen, "CQE on CQ %u slot %u at 0x%" PRIx64 ": %s", x->qid, x->slot,
                  x->gpa, h);
         break;
@@ -284,8 +270,8 @@ static void compare_bytes(struct ip *ip, size_t index, const uint8_t *want, cons
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     snprintf(w, sizeof w, "%s (from byte %zu)", what, from);
-    hex(want + from, known ? known + from : NULL, len, e, sizeof e);
-    hex(got + from, NULL, len, g, sizeof g);
+    rp_fmt_bytes(want + from, known ? known + from : NULL, len, 0, e, sizeof e);
+    rp_fmt_bytes(got + from, NULL, len, 0, g, sizeof g);
     diverge(ip, index, w, e, g);
 }
 

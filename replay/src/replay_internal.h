@@ -23,6 +23,11 @@ void rp_divergence(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
 int rp_is_host_action(const nvt_event *ev);
 int rp_is_device_event(const nvt_event *ev);
 
+/* n bytes as hex digits, "??" where known[i] is 0 (known NULL: all known), in groups of four
+ * separated by a space if group; stops where out (outlen bytes) is full. */
+void rp_fmt_bytes(const uint8_t *b, const uint8_t *known, size_t n, int group, char *out,
+                  size_t outlen);
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t rp_now_ms(void);
 /* n bytes at p as a little-endian number. */

@@ -178,3 +178,21 @@ void rp_divergence(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
     snprintf(d->expected, sizeof d->expected, "%s", expected);
     snprintf(d->got, sizeof d->got, "%s", got);
 }
+
+void rp_fmt_bytes(const uint8_t *b, const uint8_t *known, size_t n, int group, char *out,
+                  size_t outlen)
+{
+    size_t o = 0, room = group ? 4 : 3; /* a space, two digits, the NUL */
+    for (size_t i = 0; i < n && o + room < outlen; i++) {
+        if (group && i && i % 4 == 0)
+            out[o++] = ' ';
+        if (known && !known[i]) {
+            out[o++] = '?';
+            out[o++] = '?';
+        } else {
+            snprintf(out + o, outlen - o, "%02x", b[i]);
+            o += 2;
+        }
+    }
+    out[o < outlen ? o : outlen - 1] = 0;
+}
