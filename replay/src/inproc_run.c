@@ -26,8 +26,13 @@
 /* ---------------------------------------------------------------------------------------- */
 /* divergences, delivered in trace order */
 
+struct div_item {
+    nvt_divergence d;
+    size_t order; /* arrival: qsort is not stable, equal indices keep the order found */
+};
+
 struct divs {
-    nvt_divergence *v;
+    struct div_item *v;
     size_t n, cap;
     int nomem;
 };
@@ -36,7 +41,7 @@ static void divs_add(struct divs *d, const nvt_divergence *x)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 64;
-        nvt_divergence *v = realloc(d->v, cap * sizeof *v);
+        struct div_item *v = realloc(d->v, cap * sizeof *v);
         if (!v) {
             d->nomem = 1;
             return;
@@ -44,35 +49,25 @@ static void divs_add(struct divs *d, const nvt_divergence *x)
         d->v = v;
         d->cap = cap;
     }
-    d->v[d->n++] = *x;
+    d->v[d->n] = (struct div_item){*x, d->n};
+    d->n++;
 }
 
 static int by_index(const void *a, const void *b)
 {
-    const nvt_divergence *x = a, *y = b;
-    if (x->index != y->index)
-        return x->index < y->index ? -1 : 1;
-    /* qsort is not stable: equal indices keep the order they were found in (seq holds it). */
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    const struct div_item *x = a, *y = b;
+    if (x->d.index != y->d.index)
+        return x->d.index < y->d.index ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
 }
 
 static void divs_deliver(struct divs *d, const nvt_replay_opts *o)
 {
-    /* Remember arrival order in seq while sorting, then restore the event's seq. */
-    uint64_t *seq = malloc((d->n ? d->n : 1) * sizeof *seq);
-    for (size_t i = 0; seq && i < d->n; i++) {
-        seq[i] = d->v[i].seq;
-        d->v[i].seq = i;
-    }
-    if (seq && d->n)
+    if (d->n)
         qsort(d->v, d->n, sizeof *d->v, by_index);
-    for (size_t i = 0; i < d->n; i++) {
-        if (seq)
-            d->v[i].seq = seq[d->v[i].seq];
+    for (size_t i = 0; i < d->n; i++)
         if (o->on_divergence)
-            o->on_divergence(o->ctx, &d->v[i]);
-    }
-    free(seq);
+            o->on_divergence(o->ctx, &d->v[i].d);
     free(d->v);
     memset(d, 0, sizeof *d);
 }
