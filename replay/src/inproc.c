@@ -264,7 +264,7 @@ static void compare_bytes(struct ip *ip, size_t index, const uint8_t *want, cons
         return;
     size_t from = first < 4 ? 0 : first - 4;
     size_t len = n - from < 32 ? n - from : 32;
-    char what[96], w[128], e[160], g[160];
+    char what[96], w[160], e[160], g[160];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
