@@ -674,7 +674,7 @@ int rp_inproc_walk(const nvt_trace *t, const nvt_target_ops *ops, const nvt_repl
     if (res->bytes_unknown)
         ip_note(&ip, "%" PRIu64 " bytes the model read are not in the trace: it read zeros",
                 res->bytes_unknown);
-    res->status = res->divergences ? NVT_REPLAY_DIVERGED : NVT_REPLAY_CLEAN;
+    rp_final_status(t, o, res);
     rc = 0;
 out:
     cleanup(&ip);

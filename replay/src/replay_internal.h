@@ -18,6 +18,11 @@ void rp_divergence(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
                    size_t index, const char *what, const char *expected, const char *got,
                    nvt_divergence *d);
 
+/* The final status of a replay that did not crash: diverged, clean, or NVT_REPLAY_NOTHING
+ * (with res->nothing_reason) when the trace holds no device or no command, or nothing was
+ * compared: "clean" must mean that something was. */
+void rp_final_status(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_result *res);
+
 /* Host actions: config and MMIO accesses, doorbells, MSI-X table accesses, "qtest:" commands
  * (engine.c). Device events: SQE fetches, CQEs, DMA, interrupts. */
 int rp_is_host_action(const nvt_event *ev);

@@ -196,3 +196,28 @@ void rp_fmt_bytes(const uint8_t *b, const uint8_t *known, size_t n, int group, c
     }
     out[o < outlen ? o : outlen - 1] = 0;
 }
+
+void rp_final_status(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_result *res)
+{
+    res->nothing_reason[0] = 0;
+    if (res->divergences) {
+        res->status = NVT_REPLAY_DIVERGED;
+        return;
+    }
+    res->status = NVT_REPLAY_CLEAN;
+    if (!o->compare)
+        return; /* only driven (minimize): nothing was meant to be compared */
+    size_t commands = 0, n = nvt_trace_count(t);
+    for (size_t i = 0; i < n && !commands; i++)
+        commands = (!o->keep || o->keep[i]) && nvt_trace_event(t, i)->type == NVT_EV_SUBMISSION;
+    /* A trace of register accesses only (a qtest script, a device that is not NVMe) may
+     * still compare read values: that is something. */
+    const char *why = !nvt_trace_device_count(t) ? "the trace holds no device"
+                      : res->compared            ? NULL
+                      : !commands ? "the trace holds no NVMe command and no read value to compare"
+                                  : "no output of the target was compared";
+    if (why) {
+        res->status = NVT_REPLAY_NOTHING;
+        snprintf(res->nothing_reason, sizeof res->nothing_reason, "%s", why);
+    }
+}

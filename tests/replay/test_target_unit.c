@@ -250,6 +250,21 @@ int main(void)
     CHECK_STR(s.d[0].what, "missing interrupt");
     nvt_trace_free(t);
 
+    /* "clean" means something was compared: a trace with no device, or one whose events
+     * give nothing to compare, is NVT_REPLAY_NOTHING with the reason */
+    t = nvt_trace_new("empty");
+    CHECK(replay(t, NULL, 0, &s, &r) == 0);
+    CHECK_EQ_U64(r.status, NVT_REPLAY_NOTHING);
+    CHECK_STR(r.nothing_reason, "the trace holds no device");
+    CHECK(nvt_trace_add_device(t, &d) == 0);
+    CHECK(copier_add(t, copier_mmio(1, 0x08, 0x1000)) == 0);
+    CHECK(replay(t, NULL, 0, &s, &r) == 0);
+    CHECK_EQ_U64(r.status, NVT_REPLAY_NOTHING);
+    CHECK_EQ_U64(r.compared, 0);
+    CHECK_EQ_U64(r.host_actions, 1);
+    CHECK_STR(r.nothing_reason, "the trace holds no NVMe command and no read value to compare");
+    nvt_trace_free(t);
+
     /* create() refusing its arguments is an error, not a result */
     t = copier_trace(copier_src, copier_dst, 0x12345678u);
     nvt_replay_opts o;
