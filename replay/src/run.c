@@ -859,7 +859,8 @@ int rp_setup(struct eng *e, const nvt_trace *t, const nvt_replay_opts *o, nvt_re
     }
     e->dev = calloc(e->ndev, sizeof *e->dev);
     e->placed = calloc(nvt_trace_count(t) ? nvt_trace_count(t) : 1, 1);
-    if (!e->dev || !e->placed) {
+    e->cpl_matched = calloc(nvt_trace_count(t) ? nvt_trace_count(t) : 1, 1);
+    if (!e->dev || !e->placed || !e->cpl_matched) {
         rp_error(err, NVT_E_NOMEM, "out of memory");
         return -1;
     }
@@ -909,9 +910,14 @@ void rp_teardown(struct eng *e)
     }
     free(e->dev);
     free(e->placed);
+    free(e->cpl_matched);
+    free(e->pend);
     free(e->ex);
     e->dev = NULL;
     e->placed = NULL;
+    e->cpl_matched = NULL;
+    e->pend = NULL;
+    e->npend = 0;
     e->ex = NULL;
 }
 

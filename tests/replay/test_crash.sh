@@ -53,7 +53,9 @@ if grep -q "OPC=Identify\|IO  SQ=" "$tmp/out"; then bad "the minimized trace sti
 expect_rc 3 "$nvt" replay --target "qemu:$crashq" "$tmp/min.pcapng"
 expect_grep "crash: QEMU died at event 104" "$tmp/out"
 expect_grep "  signature: SIGSEGV" "$tmp/out"
-expect_rc 0 "$nvt" replay "$tmp/min.pcapng"
+# Into Debian's QEMU it does not crash; minimize dropped every output, so nothing is compared.
+expect_rc 5 "$nvt" replay "$tmp/min.pcapng"
+expect_grep "result: nothing compared (no output of the target was compared)" "$tmp/out"
 
 # ---- minimize --shrink-setup: back to the reproducer ----
 expect_rc 0 "$nvt" minimize --quiet --shrink-setup --target "qemu:$crashq" "$boot" -o "$tmp/min1.pcapng"
