@@ -100,6 +100,8 @@ struct rp_expect {
     uint32_t slot;
     uint8_t want[16], known[16];
     int64_t sub;           /* CQE: its command's SUB record (-1: not found) */
+    struct rp_dep dep[RP_DEP_MAX]; /* DMA: ranges not compared (time, no data) */
+    int ndep;
     const uint8_t *data;   /* DMA: the recorded bytes */
     uint8_t *got;          /* what was read back */
     int have;
@@ -132,6 +134,7 @@ struct eng {
     size_t *pend;          /* recorded CQEs of earlier steps still unmatched (target late) */
     size_t npend, pendcap;
     uint64_t stepno;
+    int media_zero;        /* the target's disks are null-co: reads return zeros */
 };
 
 /* engine.c */

@@ -527,6 +527,15 @@ static void cqe_posted(struct ip *ip, const struct obs *x, const uint8_t *cqe, u
     memcpy(got, cqe, NVT_CQE_LEN);
     want[14] &= 0xfe;
     got[14] &= 0xfe;
+    /* A status that differs where it depends on data the trace lacks (a Compare's): not
+     * comparable. */
+    if ((want[14] != got[14] || want[15] != got[15]) && known[14] &&
+        rp_cqe_status_no_data(ip->t, ip->o->keep, i, 0)) {
+        want[14] = got[14];
+        want[15] = got[15];
+        ip->res->no_data++;
+        ip->res->not_comparable++;
+    }
     compare_bytes(ip, i, want, known, got, NVT_CQE_LEN, "CQE on CQ %u slot %u", x->qid, x->slot);
 }
 
@@ -547,9 +556,30 @@ static int cb_dma_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len,
     uint32_t have = compare_dma_place(ip, (size_t)i, ev, gpa, len);
     if (have < len || ev->u.dma.caplen < ev->u.dma.len)
         ip->res->not_comparable++;
+    /* Admin data that depends on time or on the device's history (Timestamp, SMART) */
+    struct rp_dep dep[RP_DEP_MAX];
+    int ndep = ev->u.dma.sqid == 0 && have ? rp_dma_write_deps(ip->t, ip->o->keep, (size_t)i, 0, dep)
+                                            : 0;
+    uint8_t *known = NULL;
+    if (ndep && (known = malloc(have)) != NULL) {
+        memset(known, 1, have);
+        int time_dep = 0, data_dep = 0;
+        for (int k = 0; k < ndep; k++) {
+            if (dep[k].kind == RP_DEP_TIME && ip->o->compare_time)
+                continue;
+            for (uint32_t b = dep[k].from; b < dep[k].to && b < have; b++)
+                known[b] = 0;
+            time_dep |= dep[k].kind == RP_DEP_TIME;
+            data_dep |= dep[k].kind == RP_DEP_DATA;
+        }
+        ip->res->time_masked += (uint64_t)time_dep;
+        ip->res->no_data += (uint64_t)data_dep;
+        ip->res->not_comparable += (uint64_t)data_dep;
+    }
     if (have && buf)
-        compare_bytes(ip, (size_t)i, ev->u.dma.data, NULL, buf, have, "DMA write 0x%" PRIx64 " +%u",
-                      gpa, len);
+        compare_bytes(ip, (size_t)i, ev->u.dma.data, known, buf, have,
+                      "DMA write 0x%" PRIx64 " +%u", gpa, len);
+    free(known);
     return 0;
 }
 

@@ -807,6 +807,10 @@ int rp_build_args(struct eng *e, const struct rp_prescan *p, int accel_qtest, rp
     for (size_t i = 0; i < dev.n; i++)
         if (rp_args_add(out, dev.v[i]))
             goto out;
+    e->media_zero = 0;
+    for (size_t i = 0; i < out->n; i++)
+        if (strstr(out->v[i], "null-co"))
+            e->media_zero = 1; /* read data is zeros: recorded reads are not comparable */
     rc = 0;
 out:
     rp_args_free(&src);

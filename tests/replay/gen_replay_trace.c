@@ -24,6 +24,9 @@
  *   first), which a replay must not call a divergence. pair-status also records the second
  *   Write's status wrong (Invalid Field); pair-missing adds a CQE for a command never
  *   submitted. Replay these with a null-co disk (the Writes' data is not compared).
+ *   time adds a Get Features Timestamp whose data (a timestamp of the day it was recorded)
+ *   no replay reproduces; compare replaces the I/O by a Compare recorded as a QEMU log
+ *   import records it (no data) with status Compare Failure, which depends on that data.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,8 +244,8 @@ int main(int argc, char **argv)
         wrong = argv[4];
     else if (argc == 5 && !strcmp(argv[3], "--io"))
         cycles = atoi(argv[4]) > 0 ? atoi(argv[4]) : 1;
-    int pair = !strncmp(wrong, "pair", 4);
-    if (pair)
+    int pair = !strncmp(wrong, "pair", 4), compare = !strcmp(wrong, "compare");
+    if (pair || compare)
         cycles = 0;
     const char *disk = argv[2];
     FILE *img = fopen(disk, "wb");
@@ -380,6 +383,15 @@ int main(int argc, char **argv)
     put32(sqe + 40, 0xff);
     admin(sqe, NULL, 0, 0, 0, !strcmp(wrong, "cqe") ? 0x0000 : 0x4002, 1);
 
+    if (!strcmp(wrong, "time")) {
+        /* Get Features, Timestamp: 6 bytes of milliseconds since 1970 (2026-12-07) and the
+         * attributes byte (timestamp set by a host, not stopped). */
+        sqe_init(sqe, 0x0a, cid++, 0, IDBUF, 0);
+        put32(sqe + 40, 0x0e);
+        static const uint8_t ts[8] = {0x40, 0x3a, 0x8b, 0xfb, 0x9a, 0x01, 0x02, 0x00};
+        admin(sqe, ts, 8, 8, 0, 0, 1);
+    }
+
     /* ---- I/O on SQ 1 with shadow doorbells ---- */
     uint16_t tail = 0, head = 0;
     int phase = 1;
@@ -445,6 +457,20 @@ int main(int argc, char **argv)
         doorbell(1, 1, head);
     }
 
+    if (compare) {
+        /* A Compare of LBA 0 whose data the trace does not hold, failed when recorded. */
+        uint8_t v4[4];
+        sqe_init(sqe, 0x05, 0x300, 1, DATA, 0);
+        memcpy(pair_sqe[0], sqe, sizeof sqe);
+        doorbell(1, 0, 1);
+        put32(v4, 1);
+        dma(0, DBS + 8, 4, v4, 4, 0xffff, 0xffff);
+        sub(1, 0, pair_sqe[0]);
+        dma(1, EIS + 8, 4, v4, 4, 0xffff, 0xffff);
+        cpl(1, 0, 0, 1, 1, 0x300, 0x4285, 1); /* DNR, Media and Data Integrity / Compare Failure */
+        irq_msix(1, 0x4022);
+        doorbell(1, 1, 1);
+    }
     if (pair) {
         /* Two Writes outstanding together: one doorbell, both fetched, then both completed. */
         static const uint64_t slba[2] = {32, 48};

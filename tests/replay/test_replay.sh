@@ -108,6 +108,27 @@ expect_grep "divergence at event 107: CQE on CQ 1 slot 2 (CID 0x0202)" "$tmp/out
 expect_grep "no command the target was given is left to complete" "$tmp/out"
 [ "$ms" -lt 15000 ] && ok || bad "the missing completion took $ms ms: the wait did not end on its condition"
 
+# ---- outputs that depend on time, or on data the trace lacks ----
+# Get Features Timestamp: masked by default and counted; --compare-time compares it.
+"$gen" "$tmp/t.pcapng" "$tmp/t.img" --wrong time || bad "generator --wrong time"
+expect_rc 0 "$nvt" replay --copy-disks "$tmp/t.pcapng"
+expect_grep "result: clean" "$tmp/out"
+expect_grep "time-dependent values masked 1" "$tmp/out"
+expect_rc 1 "$nvt" replay --copy-disks --compare-time "$tmp/t.pcapng"
+expect_grep "divergences 1" "$tmp/out"
+expect_grep "divergence at event 100: DMA write 0x110000 (8 bytes compared, 7 differ)" "$tmp/out"
+expect_grep "  expected: +0x0: 403a8bfb 9a010200" "$tmp/out"
+# Into a null-co disk, the reads of the same trace (recorded from a real image) have no data
+# to match: 7 transfers "not comparable (no data)", not divergences.
+expect_rc 0 "$nvt" replay --qemu-args "$nullco" "$tmp/t.pcapng"
+expect_grep "not comparable 7 (no data 7), divergences 0" "$tmp/out"
+# A Compare recorded without its data (as a QEMU log import has it) that failed: its status
+# depends on that data, so it is not comparable; everything else of its CQE is.
+"$gen" "$tmp/c.pcapng" "$tmp/c.img" --wrong compare || bad "generator --wrong compare"
+expect_rc 0 "$nvt" replay --qemu-args "$nullco" "$tmp/c.pcapng"
+expect_grep "result: clean" "$tmp/out"
+expect_grep "not comparable 1 (no data 1), divergences 0" "$tmp/out"
+
 # ---- the real Linux 6.1 boot on QEMU 7.2 (QEMU log import) ----
 boot=$src/tests/import/data/boot-qemu-7.2.log.zst
 zstd -qdc "$boot" >"$tmp/boot.log" || bad "cannot unpack $boot"
