@@ -1093,16 +1093,21 @@ static int64_t cqe_owner(struct eng *e, const struct rp_expect *x, size_t step_e
     return -1;
 }
 
-static void pend_push(struct eng *e, size_t index)
+static void pend_push(struct eng *e, size_t index, int64_t sub)
 {
     if (e->npend == e->pendcap) {
         size_t cap = e->pendcap ? 2 * e->pendcap : 16;
         size_t *p = realloc(e->pend, cap * sizeof *p);
-        if (!p)
+        if (p)
+            e->pend = p;
+        int64_t *q = p ? realloc(e->pend_sub, cap * sizeof *q) : NULL;
+        if (q)
+            e->pend_sub = q;
+        if (!p || !q)
             return; /* then it is reported when its slot stays empty, or never */
-        e->pend = p;
         e->pendcap = cap;
     }
+    e->pend_sub[e->npend] = sub;
     e->pend[e->npend++] = index;
 }
 
@@ -1111,8 +1116,10 @@ static void pend_compact(struct eng *e)
 {
     size_t w = 0;
     for (size_t k = 0; k < e->npend; k++)
-        if (!e->cpl_matched[e->pend[k]])
+        if (!e->cpl_matched[e->pend[k]]) {
+            e->pend_sub[w] = e->pend_sub[k];
             e->pend[w++] = e->pend[k];
+        }
     e->npend = w;
 }
 
@@ -1133,7 +1140,7 @@ static int cqe_can_come(struct eng *e)
                 sub = e->ex[k].sub;
             } else {
                 idx = e->pend[k];
-                sub = submission_of(e, idx);
+                sub = e->pend_sub[k];
             }
             if (sub == -2 && !e->cpl_matched[idx])
                 return 1; /* which command it is is unknown: it may come */
@@ -1512,7 +1519,7 @@ static void judge(struct eng *e, size_t step_end, int timed_out, int nothing_due
     pend_compact(e);
     for (size_t k = 0; k < e->nex; k++)
         if (e->ex[k].kind == RP_X_CQE && !e->cpl_matched[e->ex[k].index])
-            pend_push(e, e->ex[k].index);
+            pend_push(e, e->ex[k].index, e->ex[k].sub);
 }
 
 /* At the end of the walk: recorded completions the target never posted, though their slots

@@ -132,6 +132,7 @@ struct eng {
     uint8_t *cpl_matched;  /* per event: this recorded CQE has been matched to one the target
                               posted (or reported missing) */
     size_t *pend;          /* recorded CQEs of earlier steps still unmatched (target late) */
+    int64_t *pend_sub;     /* their commands' SUB records (rp_expect.sub) */
     size_t npend, pendcap;
     uint64_t stepno;
     int media_zero;        /* the target's disks are null-co: reads return zeros */

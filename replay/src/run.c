@@ -916,11 +916,13 @@ void rp_teardown(struct eng *e)
     free(e->placed);
     free(e->cpl_matched);
     free(e->pend);
+    free(e->pend_sub);
     free(e->ex);
     e->dev = NULL;
     e->placed = NULL;
     e->cpl_matched = NULL;
     e->pend = NULL;
+    e->pend_sub = NULL;
     e->npend = 0;
     e->ex = NULL;
 }

@@ -266,6 +266,13 @@ static void add_cpl(nvt_trace *t, uint16_t sqid, uint16_t cid, uint16_t status)
     CHECK(nvt_trace_append(t, &ev) == 0);
 }
 
+static void check_dep(const struct rp_dep *d, int kind, uint32_t from, uint32_t to)
+{
+    CHECK_EQ_U64(d->kind, kind);
+    CHECK_EQ_U64(d->from, from);
+    CHECK_EQ_U64(d->to, to);
+}
+
 /* Which bytes of which outputs depend on time or on data the replay lacks. */
 static void test_dependencies(void)
 {
@@ -277,9 +284,7 @@ static void test_dependencies(void)
     add_sub(t, 0, 0x0a, 1, 0x10000, 0x0e, 0);
     add_dma_write(t, 0, 1, 0x10000, 8);
     CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 1, 0, dep), 1);
-    CHECK_EQ_U64(dep[0].kind, RP_DEP_TIME);
-    CHECK_EQ_U64(dep[0].from, 0);
-    CHECK_EQ_U64(dep[0].to, 8);
+    check_dep(&dep[0], RP_DEP_TIME, 0, 8);
     /* 2-3: Get Features Volatile Write Cache: nothing */
     add_sub(t, 0, 0x0a, 2, 0x10000, 0x06, 0);
     add_dma_write(t, 0, 2, 0x10000, 8);
@@ -289,30 +294,23 @@ static void test_dependencies(void)
     add_sub(t, 0, 0x02, 3, 0x20000, 0x007f0002, 0);
     add_dma_write(t, 0, 3, 0x20000, 512);
     CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 5, 0, dep), 5);
-    CHECK_EQ_U64(dep[0].kind, RP_DEP_DATA);
-    CHECK_EQ_U64(dep[0].from, 32);
-    CHECK_EQ_U64(dep[0].to, 96);
-    CHECK_EQ_U64(dep[1].kind, RP_DEP_TIME);
-    CHECK_EQ_U64(dep[1].from, 96);
-    CHECK_EQ_U64(dep[3].kind, RP_DEP_TIME);
-    CHECK_EQ_U64(dep[3].from, 128);
-    CHECK_EQ_U64(dep[4].to, 160);
+    check_dep(&dep[0], RP_DEP_DATA, 32, 96);
+    check_dep(&dep[1], RP_DEP_TIME, 96, 112);
+    check_dep(&dep[2], RP_DEP_DATA, 112, 128);
+    check_dep(&dep[3], RP_DEP_TIME, 128, 144);
+    check_dep(&dep[4], RP_DEP_DATA, 144, 160);
     /* 6-7: the same log read from page offset 100 (LPO): ranges shift, the first is cut */
     add_sub(t, 0, 0x02, 4, 0x20000, 0x007f0002, 100);
     add_dma_write(t, 0, 4, 0x20000, 64);
     CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 7, 0, dep), 4);
-    CHECK_EQ_U64(dep[0].kind, RP_DEP_TIME);
-    CHECK_EQ_U64(dep[0].from, 0);
-    CHECK_EQ_U64(dep[0].to, 12);
-    CHECK_EQ_U64(dep[3].from, 44);
-    CHECK_EQ_U64(dep[3].to, 60);
+    check_dep(&dep[0], RP_DEP_TIME, 0, 12);
+    check_dep(&dep[3], RP_DEP_DATA, 44, 60);
     /* 8-9: a Read: its data depends on the media only when the target's reads are zeros */
     add_sub(t, 1, 0x02, 5, 0x30000, 0, 0);
     add_dma_write(t, 1, 5, 0x30000, 512);
     CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 9, 0, dep), 0);
     CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 9, 1, dep), 1);
-    CHECK_EQ_U64(dep[0].kind, RP_DEP_DATA);
-    CHECK_EQ_U64(dep[0].to, 512);
+    check_dep(&dep[0], RP_DEP_DATA, 0, 512);
     /* ... and not when its command is masked out */
     uint8_t keep[16];
     memset(keep, 1, sizeof keep);
