@@ -329,8 +329,10 @@ static void print_text(const char *path, const nvt_replay_result *r, const struc
                        uint64_t max_div)
 {
     printf("replay: %s\n", path);
-    printf("target: %s, accelerator %s\n", r->qemu_version, r->accel);
-    printf("command: %s\n", r->cmdline);
+    if (r->qemu_version[0]) /* none when there was nothing to replay into */
+        printf("target: %s, accelerator %s\n", r->qemu_version, r->accel);
+    if (r->cmdline[0])
+        printf("command: %s\n", r->cmdline);
     for (size_t i = 0; i < c->nnotes; i++)
         printf("note: %s\n", c->notes[i]);
     for (size_t i = 0; i < c->ndiv; i++) {

@@ -975,6 +975,12 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
         res->events += !o->keep || o->keep[i];
     if (o->target_lib)
         return rp_inproc_run(t, o, res, err);
+    if (!nvt_trace_device_count(t) && o->compare) {
+        /* Nothing to configure a target for, nothing to compare: not clean, and no QEMU. */
+        snprintf(res->accel, sizeof res->accel, "none");
+        rp_final_status(t, o, res);
+        return 0;
+    }
     struct eng e;
     int rc = -1;
     rp_args args = {0};

@@ -338,9 +338,26 @@ static void test_dependencies(void)
     nvt_trace_free(t);
 }
 
+/* A trace with no device is "nothing compared", without starting any QEMU. */
+static void test_nothing(void)
+{
+    nvt_trace *t = nvt_trace_new("");
+    nvt_replay_opts o;
+    nvt_replay_opts_init(&o);
+    o.qemu = "/nonexistent/qemu-system-x86_64";
+    nvt_replay_result r;
+    nvt_error err;
+    CHECK(nvt_replay_run(t, &o, &r, &err) == 0);
+    CHECK_EQ_U64(r.status, NVT_REPLAY_NOTHING);
+    CHECK_STR(r.nothing_reason, "the trace holds no device");
+    CHECK_EQ_U64(r.compared, 0);
+    nvt_trace_free(t);
+}
+
 int main(void)
 {
     test_dependencies();
+    test_nothing();
     test_report_form();
     test_bare_form();
     test_signatures();
