@@ -10,7 +10,11 @@
  *   - an output matches the first unmatched device event of the same kind and key (device; SQ
  *     or CQ id; DMA address and length, or failing that the command's SQ id and CID; MSI-X
  *     vector; INTx level; state) recorded no later than the end of the next step; the rest
- *     (slot, bytes, message) is compared;
+ *     (slot, bytes, message) is compared. A CQE is matched to the outstanding command it
+ *     completes (its SQ id and CID among the unmatched recorded CQEs of its CQ) and checked
+ *     separately for landing in its queue's next slot with the right phase tag; MSI-X
+ *     messages more or fewer than recorded on a vector fired within a step of its record
+ *     are "coalesced differently" (strict_order: slot-by-slot, message by message);
  *   - guest memory reads are answered from the matched record (the SQE, the DMA data), so the
  *     model reads exactly what it read when recorded, whatever the order of its reads;
  *   - an output with no match is "unexpected"; a device event still unmatched once the step
