@@ -59,6 +59,27 @@ const char *nvt_register_name(uint32_t offset);
 #define NVME_REG_CMBSZ 0x3c
 #define NVME_REG_DBS 0x1000 /* first doorbell; stride is 4 << CAP.DSTRD */
 
+/* Opcodes, identifiers and fields replay needs to know which outputs depend on time or on
+ * data a trace may lack (NVMe base spec 2.0: Figure 28 admin opcodes, Figure 197 log pages,
+ * Figure 207 SMART / Health Information, Figure 275 feature identifiers, 5.27.1.13 Timestamp;
+ * NVM Command Set spec 1.0: Figure 18 I/O opcodes, Figure 31 Compare Failure). */
+#define NVME_ADMIN_GET_LOG_PAGE 0x02
+#define NVME_ADMIN_GET_FEATURES 0x0a
+#define NVME_IO_READ 0x02
+#define NVME_IO_COMPARE 0x05
+#define NVME_FID_TIMESTAMP 0x0e        /* data: 6-byte millisecond timestamp + attributes */
+#define NVME_LID_SMART 0x02            /* SMART / Health Information */
+#define NVME_LID_PERSISTENT_EVENT 0x0d /* Persistent Event Log: timestamped events */
+#define NVME_SC_COMPARE_FAILURE 0x285  /* (SCT << 8) | SC: Media and Data Integrity, 85h */
+/* SMART / Health Information byte ranges [from, to) */
+#define NVME_SMART_DATA_UNITS_READ 32   /* .. 48 */
+#define NVME_SMART_HOST_WRITE_CMDS 80   /* .. 96: with Data Units Written and Host Read
+                                           Commands between, counters of the I/O done */
+#define NVME_SMART_CTRL_BUSY_TIME 96    /* .. 112, minutes */
+#define NVME_SMART_POWER_CYCLES 112     /* .. 128 */
+#define NVME_SMART_POWER_ON_HOURS 128   /* .. 144 */
+#define NVME_SMART_UNSAFE_SHUTDOWNS 144 /* .. 160 */
+
 /* Formats one event as the text `nvmetrace dump` prints after its index, timestamp and BDF,
  * e.g. "ADM SQ=0 CID=0000 OPC=Identify NSID=0 prp1=bfb24000 CDW10=00000001" or
  * "REG 0014 <- 00460001". The text is one line, no newline. Returns the length the full
