@@ -71,8 +71,22 @@ fi
 
 # Everything is built in a scratch folder beside the result and renamed into place at the end,
 # so an interrupted fetch leaves no half SDK that --check would accept.
+# Left by a fetch that was killed (SIGKILL runs no trap); none can be running: we hold the lock.
+rm -rf "$cache/.fetch-$suite".*
 tmp=$(mktemp -d "$cache/.fetch-$suite.XXXXXX")
+child=
 trap 'rm -rf "$tmp"' EXIT
+trap '[ -z "$child" ] || kill "$child" 2>/dev/null; exit 1' INT TERM HUP
+# run CMD...: CMD in the background, waited for, so that a signal to this script stops it too
+# (timeout puts apt-get in its own process group, out of reach of the terminal's Ctrl-C).
+run() {
+  "$@" &
+  child=$!
+  local rc=0
+  wait "$child" || rc=$?
+  child=
+  return "$rc"
+}
 mkdir -p "$tmp/apt/lists/partial" "$tmp/apt/cache/archives/partial" "$tmp/apt/none.d" "$tmp/debs" \
   "$tmp/root"
 for s in "${suites[@]}"; do
@@ -89,7 +103,7 @@ aptopts=(-o "Dir::Etc::SourceList=$tmp/apt/sources.list" -o "Dir::Etc::SourcePar
 [ "$(id -u)" -ne 0 ] || aptopts+=(-o "APT::Sandbox::User=root")
 
 log "reading the package lists of ${suites[*]} from $mirror"
-timeout 600 apt-get "${aptopts[@]}" -qq update >"$tmp/update.log" 2>&1 ||
+run timeout 600 apt-get "${aptopts[@]}" -qq update >"$tmp/update.log" 2>&1 ||
   { cat "$tmp/update.log" >&2; die "apt-get update for ${suites[*]} failed"; }
 # apt-get update only warns when a suite's index cannot be fetched: an empty list is an error.
 if grep -q '^[WE]:' "$tmp/update.log"; then
@@ -100,11 +114,11 @@ fi
 versions=()
 for p in "${packages[@]}"; do
   v=$(apt-cache "${aptopts[@]}" policy "$p" | sed -n 's/^ *Candidate: //p')
-  [ -n "$v" ] && [ "$v" != "(none)" ] || die "$p: not in ${suites[*]} ($mirror)"
+  if [ -z "$v" ] || [ "$v" == "(none)" ]; then die "$p: not in ${suites[*]} ($mirror)"; fi
   versions+=("$p=$v")
 done
 log "downloading ${versions[*]}"
-(cd "$tmp/debs" && timeout 600 apt-get "${aptopts[@]}" -qq download "${versions[@]}" >&2) ||
+run env -C "$tmp/debs" timeout 600 apt-get "${aptopts[@]}" -qq download "${versions[@]}" >&2 ||
   die "apt-get download ${versions[*]} failed"
 for deb in "$tmp"/debs/*.deb; do
   dpkg -x "$deb" "$tmp/root" || die "dpkg -x $(basename "$deb") failed"
@@ -114,7 +128,7 @@ ver_h=$tmp/root/usr/include/wireshark/ws_version.h
 major=$(sed -n 's/^#define WIRESHARK_VERSION_MAJOR \([0-9]*\)$/\1/p' "$ver_h")
 minor=$(sed -n 's/^#define WIRESHARK_VERSION_MINOR \([0-9]*\)$/\1/p' "$ver_h")
 micro=$(sed -n 's/^#define WIRESHARK_VERSION_MICRO \([0-9]*\)$/\1/p' "$ver_h")
-[ -n "$major" ] && [ -n "$minor" ] || die "cannot read the Wireshark version from $ver_h"
+if [ -z "$major" ] || [ -z "$minor" ]; then die "cannot read the Wireshark version from $ver_h"; fi
 printf '%s\n' "${versions[@]}" >"$tmp/root/PACKAGES"
 echo "$major.$minor.$micro" >"$tmp/root/VERSION"
 touch "$tmp/root/.complete"
