@@ -4,9 +4,12 @@
  * and register read values, BAR sizes, Identify data, completion status and DW0/DW1, and how
  * each completion was signalled. Commands are aligned by order and kind — admin commands by a
  * longest common subsequence of their kinds (opcode plus the field that selects what they do:
- * CNS, FID, LID, queue id), I/O commands by (opcode, NSID, SLBA, NLB) occurrence — and only
- * aligned pairs are compared, so one extra or missing command does not shift everything after
- * it. Differences in the commands themselves are the host's (kind "workload"). */
+ * CNS, FID, LID, queue id), I/O commands by (opcode, NSID, SLBA, NLB) occurrence, a field one
+ * side does not know matching anything — and only aligned pairs are compared, so one extra or
+ * missing command does not shift everything after it. Differences in the commands themselves
+ * are the host's (kind "workload"). Registers and fields <nvmetrace/nvme.h> describes are
+ * reported by their spec names; a value one side does not hold is never compared, only noted
+ * (nvt_diff_result.notes). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@ struct readv {          /* one known read value */
      * the read's bit 0 is the register's bit base_bit; reg_off is the register's offset */
     const struct nvt_reg_desc *desc;
     uint8_t base_bit;
+    uint8_t desc_size;  /* bytes of the register the read covers (its size when described) */
     uint32_t reg_off;
 };
 
@@ -141,6 +145,7 @@ static void describe_cfg(const struct mdev *d, struct readv *r)
         uint32_t reg = at + NVT_PCIE_DEVCAP_OFFSET;
         if (r->size && r->offset >= reg && r->offset + r->size <= reg + nvt_pcie_devcap.bytes) {
             r->desc = &nvt_pcie_devcap;
+            r->desc_size = r->size;
             r->base_bit = (uint8_t)((r->offset - reg) * 8);
             r->reg_off = reg;
         }
@@ -157,6 +162,7 @@ static void describe_reg(struct readv *r)
         if (desc && r->size && r->offset >= regs[i] &&
             r->offset + r->size <= regs[i] + desc->bytes) {
             r->desc = desc;
+            r->desc_size = r->size;
             r->base_bit = (uint8_t)((r->offset - regs[i]) * 8);
             r->reg_off = regs[i];
         }
@@ -512,20 +518,21 @@ static void field_value(const struct nvt_field *f, uint64_t v, char *buf, size_t
         snprintf(buf, len, "0x%" PRIx64, v);
 }
 
-/* Two reads of a described register that differ, field by field with the spec's names:
+/* Two reads of a register that differ, described by dx (x or y), field by field with the
+ * spec's names:
  * "CAP.MQES (Maximum Queue Entries Supported)", a named bit of a field ("CAP.CSS: No I/O
  * Command Set Support"), "Device Capabilities (0x84) Extended Tag Field Supported". Fields
  * the read covers only in part are not compared. Returns the number of divergences; 0 when
  * only bits no field describes differ (the caller then shows the raw values). */
-static int compare_fields(struct out *o, int kind, const struct readv *x, const struct readv *y,
-                          size_t nth)
+static int compare_fields(struct out *o, int kind, const struct readv *dx, const struct readv *x,
+                          const struct readv *y, size_t nth)
 {
-    const struct nvt_reg_desc *desc = x->desc;
-    unsigned lo = x->base_bit, hi = x->base_bit + x->size * 8u;
-    uint64_t va = x->value << x->base_bit, vb = y->value << x->base_bit;
+    const struct nvt_reg_desc *desc = dx->desc;
+    unsigned lo = dx->base_bit, hi = dx->base_bit + dx->desc_size * 8u;
+    uint64_t va = x->value << dx->base_bit, vb = y->value << dx->base_bit;
     char reg[64], rd[32] = "";
     if (kind == NVT_DIFF_CONFIG)
-        snprintf(reg, sizeof reg, "%s (0x%02x)", desc->name, x->reg_off);
+        snprintf(reg, sizeof reg, "%s (0x%02x)", desc->name, dx->reg_off);
     else
         snprintf(reg, sizeof reg, "%s", desc->name);
     if (nth > 1)
@@ -592,8 +599,12 @@ static void compare_reads(struct out *o, int kind, struct readv *ra, size_t na,
         while (x < ea && y < eb) {
             n++;
             if (ra[x].value != rb[y].value) {
-                if (ra[x].desc && ra[x].desc == rb[y].desc && ra[x].base_bit == rb[y].base_bit &&
-                    size && compare_fields(o, kind, &ra[x], &rb[y], n))
+                /* by field when a side knows the register and the width of its read (a log
+                 * import's reads have no width: the other side's tells) */
+                const struct readv *dx = ra[x].desc ? &ra[x] : rb[y].desc ? &rb[y] : NULL;
+                if (dx && (!ra[x].desc || !rb[y].desc ||
+                           (ra[x].desc == rb[y].desc && ra[x].base_bit == rb[y].base_bit)) &&
+                    compare_fields(o, kind, dx, &ra[x], &rb[y], n))
                     break;
                 char what[64], ab[96];
                 const char *reg = kind == NVT_DIFF_REGISTER ? nvt_register_name(off) : NULL;
@@ -1071,6 +1082,22 @@ static void compare_interrupts(struct out *o, const struct side *a, const struct
     }
 }
 
+/* A log import's config reads have no known size (kept as 0): against such a trace, reads
+ * are compared by offset alone on both sides, in the order they happened, so the two traces
+ * of one boot compare their config reads rather than never meeting. */
+static void unsize_reads(struct side *a, struct side *b)
+{
+    int any = 0;
+    for (size_t i = 0; i < a->ncfg && !any; i++)
+        any = a->cfg[i].size == 0;
+    for (size_t i = 0; i < b->ncfg && !any; i++)
+        any = b->cfg[i].size == 0;
+    for (size_t i = 0; any && i < a->ncfg; i++)
+        a->cfg[i].size = 0;
+    for (size_t i = 0; any && i < b->ncfg; i++)
+        b->cfg[i].size = 0;
+}
+
 static int by_order(const void *x, const void *y)
 {
     const nvt_divergence *a = x, *b = y;
@@ -1111,6 +1138,7 @@ int nvt_diff_files(const char *path_a, const char *path_b, const nvt_diff_opts *
         res->cov_b = b.walk.cov;
         compare_device(&o, &a, &b);
         note_missing(&o, &a, &b);
+        unsize_reads(&a, &b);
         compare_reads(&o, NVT_DIFF_CONFIG, a.cfg, a.ncfg, b.cfg, b.ncfg);
         compare_bars(&o, &a, &b);
         compare_reads(&o, NVT_DIFF_REGISTER, a.reg, a.nreg, b.reg, b.nreg);
