@@ -28,12 +28,12 @@ struct readv {          /* one known read value */
     uint8_t size;
     uint64_t value;
     uint64_t event;
-    /* the register it falls in, when <nvmetrace/nvme.h> describes it field by field:
-     * the read's bit 0 is the register's bit base_bit; reg_off is the register's offset */
+    /* the register it overlaps, when <nvmetrace/nvme.h> describes it field by field: the
+     * read's bit 0 is the register's bit shift (negative: the read starts before it) */
     const struct nvt_reg_desc *desc;
-    uint8_t base_bit;
-    uint8_t desc_size;  /* bytes of the register the read covers (its size when described) */
-    uint32_t reg_off;
+    int16_t shift;
+    uint8_t desc_size;  /* bytes of the read (a log import's unsized read: the register's) */
+    uint32_t reg_off;   /* the register's offset */
 };
 
 struct dcmd {           /* a command reduced to what the diff compares */
@@ -135,21 +135,28 @@ static void learn_ids(struct side *s, const nvt_event *ev)
         }
 }
 
-/* The register a config read falls in, if described: today the PCI Express capability's
- * Device Capabilities register, found through the capability list the model follows. */
+/* The register of a PCI capability a config read falls in, if <nvmetrace/nvme.h> describes
+ * it (PCIe Device Capabilities, MSI-X Message Control), found through the capability list the
+ * model follows. A log import's read has no known size (0): one at the register's own offset
+ * is taken as the whole register (config accesses are naturally aligned). */
 static void describe_cfg(const struct mdev *d, struct readv *r)
 {
     for (unsigned at = 0x40; at < 0x100; at += 4) {
-        if (d->cap_at[at] != NVT_PCI_CAP_ID_PCIE)
+        uint8_t id = d->cap_at[at];
+        if (!id || id == 0xff || r->offset < at)
             continue;
-        uint32_t reg = at + NVT_PCIE_DEVCAP_OFFSET;
-        if (r->size && r->offset >= reg && r->offset + r->size <= reg + nvt_pcie_devcap.bytes) {
-            r->desc = &nvt_pcie_devcap;
-            r->desc_size = r->size;
-            r->base_bit = (uint8_t)((r->offset - reg) * 8);
+        for (unsigned rel = 0; rel < 0x40 && at + rel < 0x100; rel++) {
+            const struct nvt_reg_desc *desc = nvt_pci_cap_reg(id, rel);
+            uint32_t reg = at + rel;
+            if (!desc || (r->size ? r->offset >= reg + desc->bytes || r->offset + r->size <= reg
+                                  : r->offset != reg))
+                continue;
+            r->desc = desc;
+            r->desc_size = r->size ? r->size : desc->bytes;
+            r->shift = (int16_t)(((int)r->offset - (int)reg) * 8);
             r->reg_off = reg;
+            return;
         }
-        return;
     }
 }
 
@@ -163,7 +170,7 @@ static void describe_reg(struct readv *r)
             r->offset + r->size <= regs[i] + desc->bytes) {
             r->desc = desc;
             r->desc_size = r->size;
-            r->base_bit = (uint8_t)((r->offset - regs[i]) * 8);
+            r->shift = (int16_t)((r->offset - regs[i]) * 8);
             r->reg_off = regs[i];
         }
     }
@@ -518,18 +525,46 @@ static void field_value(const struct nvt_field *f, uint64_t v, char *buf, size_t
         snprintf(buf, len, "0x%" PRIx64, v);
 }
 
+/* The bits of a read that fall in its register, as register bits; *outside* gets the read's
+ * bits that do not. */
+static uint64_t reg_bits(const struct readv *dx, uint64_t value, uint64_t *outside)
+{
+    unsigned rbits = dx->desc->bytes * 8u, nbits = dx->desc_size * 8u;
+    uint64_t read_mask = nbits >= 64 ? UINT64_MAX : (1ull << nbits) - 1;
+    uint64_t reg_mask = rbits >= 64 ? UINT64_MAX : (1ull << rbits) - 1, in_read;
+    value &= read_mask;
+    if (dx->shift >= 0) {
+        in_read = (reg_mask >> dx->shift) & read_mask; /* read bits inside the register */
+        *outside = value & ~in_read;
+        return (value & in_read) << dx->shift;
+    }
+    unsigned k = (unsigned)-dx->shift;
+    in_read = (reg_mask << k) & read_mask;
+    *outside = value & ~in_read;
+    return (value & in_read) >> k;
+}
+
 /* Two reads of a register that differ, described by dx (x or y), field by field with the
- * spec's names:
- * "CAP.MQES (Maximum Queue Entries Supported)", a named bit of a field ("CAP.CSS: No I/O
- * Command Set Support"), "Device Capabilities (0x84) Extended Tag Field Supported". Fields
- * the read covers only in part are not compared. Returns the number of divergences; 0 when
- * only bits no field describes differ (the caller then shows the raw values). */
+ * spec's names: "CAP.MQES (Maximum Queue Entries Supported)", a named bit of a field
+ * ("CAP.CSS: No I/O Command Set Support"), "Device Capabilities (0x84) Extended Tag Field
+ * Supported". Returns the number of divergences, or 0 (the caller shows the raw values) when
+ * a differing bit lies outside every field the read covers whole: reserved bits, or bytes of
+ * the read beyond the register. */
 static int compare_fields(struct out *o, int kind, const struct readv *dx, const struct readv *x,
                           const struct readv *y, size_t nth)
 {
     const struct nvt_reg_desc *desc = dx->desc;
-    unsigned lo = dx->base_bit, hi = dx->base_bit + dx->desc_size * 8u;
-    uint64_t va = x->value << dx->base_bit, vb = y->value << dx->base_bit;
+    int lo = dx->shift > 0 ? dx->shift : 0, hi = dx->shift + dx->desc_size * 8;
+    uint64_t oa, ob;
+    uint64_t va = reg_bits(dx, x->value, &oa), vb = reg_bits(dx, y->value, &ob);
+    if (oa != ob)
+        return 0;
+    uint64_t covered = 0;
+    for (const struct nvt_field *f = desc->fields; f->name; f++)
+        if (f->lsb >= lo && f->lsb + f->width <= hi)
+            covered |= (f->width >= 64 ? UINT64_MAX : (1ull << f->width) - 1) << f->lsb;
+    if ((va ^ vb) & ~covered)
+        return 0;
     char reg[64], rd[32] = "";
     if (kind == NVT_DIFF_CONFIG)
         snprintf(reg, sizeof reg, "%s (0x%02x)", desc->name, dx->reg_off);
@@ -603,7 +638,7 @@ static void compare_reads(struct out *o, int kind, struct readv *ra, size_t na,
                  * import's reads have no width: the other side's tells) */
                 const struct readv *dx = ra[x].desc ? &ra[x] : rb[y].desc ? &rb[y] : NULL;
                 if (dx && (!ra[x].desc || !rb[y].desc ||
-                           (ra[x].desc == rb[y].desc && ra[x].base_bit == rb[y].base_bit)) &&
+                           (ra[x].desc == rb[y].desc && ra[x].shift == rb[y].shift)) &&
                     compare_fields(o, kind, dx, &ra[x], &rb[y], n))
                     break;
                 char what[64], ab[96];

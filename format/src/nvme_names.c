@@ -500,6 +500,31 @@ static const struct nvt_field devcap_fields[] = {
     {"Function Level Reset Capability", "Function Level Reset Capability", 28, 1, NULL},
     {NULL, NULL, 0, 0, NULL}};
 
+static const struct nvt_field msix_msgctl_fields[] = {
+    {"Table Size", "Table Size", 0, 11, NULL},
+    {"Function Mask", "Function Mask", 14, 1, NULL},
+    {"MSI-X Enable", "MSI-X Enable", 15, 1, NULL},
+    {NULL, NULL, 0, 0, NULL}};
+
+const struct nvt_reg_desc nvt_msix_msgctl = {"MSI-X Message Control", 2, msix_msgctl_fields};
+
+const struct nvt_name nvt_pci_cap_ids[] = {
+    {0x01, "PCI Power Management Interface"},
+    {0x05, "MSI"},
+    {0x09, "Vendor Specific"},
+    {0x10, "PCI Express"},
+    {0x11, "MSI-X"},
+    {0, NULL}};
+
+const struct nvt_reg_desc *nvt_pci_cap_reg(uint8_t cap_id, unsigned rel)
+{
+    if (cap_id == NVT_PCI_CAP_ID_PCIE && rel == NVT_PCIE_DEVCAP_OFFSET)
+        return &nvt_pcie_devcap;
+    if (cap_id == NVT_PCI_CAP_ID_MSIX && rel == 0x02)
+        return &nvt_msix_msgctl;
+    return NULL;
+}
+
 const struct nvt_reg_desc nvt_reg_cap = {"CAP", 8, cap_fields};
 const struct nvt_reg_desc nvt_reg_vs = {"VS", 4, vs_fields};
 const struct nvt_reg_desc nvt_reg_cc = {"CC", 4, cc_fields};

@@ -55,8 +55,8 @@ cat "$work/a-b.txt"
 t=$work/a-b.txt
 check "exactly one config divergence: MSI-X Message Control" \
   grep -qx "config (1)" "$t"
-check "  config 0x42 (Message Control): 0x40 vs 0x7ff (table size 65 vs 2048)" \
-  grep -q "^  config 0x42 read #1: A 0x40, B 0x7ff" "$t"
+check "  MSI-X Message Control (0x42) Table Size: 0x40 vs 0x7ff (65 vs 2048 entries)" \
+  grep -q "^  MSI-X Message Control (0x42) Table Size: A 0x40, B 0x7ff" "$t"
 check "exactly one BAR divergence" grep -qx "bar (1)" "$t"
 check "  BAR0 16 KiB vs 64 KiB (the MSI-X table moved the BAR size)" \
   grep -q "^  BAR0 size (bytes): A 16384, B 65536" "$t"

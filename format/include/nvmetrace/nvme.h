@@ -107,7 +107,14 @@ extern const struct nvt_reg_desc nvt_reg_cap, nvt_reg_vs, nvt_reg_cc, nvt_reg_cs
 /* PCI Express Device Capabilities register, capability offset 04h (PCIe Base 5.0, 7.5.3.3). */
 extern const struct nvt_reg_desc nvt_pcie_devcap;
 #define NVT_PCI_CAP_ID_PCIE 0x10
+#define NVT_PCI_CAP_ID_MSIX 0x11
 #define NVT_PCIE_DEVCAP_OFFSET 0x04 /* within the PCI Express capability */
+/* MSI-X Message Control, capability offset 02h (PCI Local Bus 3.0, 6.8.2.3). */
+extern const struct nvt_reg_desc nvt_msix_msgctl;
+/* PCI capability IDs (PCI Code and ID Assignment 1.11, "Capability IDs"). */
+extern const struct nvt_name nvt_pci_cap_ids[];
+/* The described register at byte rel of a capability with this id, or NULL. */
+const struct nvt_reg_desc *nvt_pci_cap_reg(uint8_t cap_id, unsigned rel);
 
 /* The described controller register at a BAR0 offset, or NULL. */
 const struct nvt_reg_desc *nvt_register_desc(uint32_t offset);
