@@ -83,6 +83,11 @@ check "empty: the banner says there is nothing to judge" \
 check "empty: exit 0 (the page is written)" test $? -eq 0
 check "empty: stderr says so" grep -qx "nvmetrace report: $work/empty.pcapng: nothing to judge: no NVMe commands in the trace (the report says so)" "$work/empty.err"
 check "clean: no banner" test "$(grep -c 'class="nothing"' "$work/clean.html")" -eq 0
+# the trace comment (a QEMU command line) whole, not cut at 255 bytes
+"$gen" "$work/comment.pcapng" long-comment
+check "comment: report written" "$nvt" report "$work/comment.pcapng" -o "$work/comment.html"
+check "comment: all 600 bytes, to its last word" \
+  grep -q "<p class=\"comment\">\(-device x \)\{59\}-nographic</p>" "$work/comment.html"
 for s in "$samples"/*.pcapng.zst; do
   [ -e "$s" ] || continue
   report_case "$(basename "$s" .pcapng.zst)" "$s"
