@@ -72,7 +72,9 @@ check "the guest made one I/O queue pair in B" \
 check "summary line" grep -qE "^[0-9]+ divergences: config 1 bar 1 completion 1 interrupt 1 workload [0-9]+$" "$t"
 
 # Full fidelity: the shim inside the patched QEMU writes the trace itself (nvmetrace= property).
-if patched=$("$root/scripts/qemu/build-qemu.sh" --check tap 2>/dev/null); then
+# NVT_TAP_QEMU=PATH uses that patched binary instead of the cached build (as tests/guest/tap).
+if patched=${NVT_TAP_QEMU:-$("$root/scripts/qemu/build-qemu.sh" --check tap 2>/dev/null)} &&
+  [ -x "$patched" ]; then
   tap_cmd() { # tap_cmd NAME [DEVICE-PROPERTIES]: the patched QEMU's command line in qemu[]
     local name=$1 props=${2:-}
     mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$work/$name" --smp 2)
