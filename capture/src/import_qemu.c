@@ -1,14 +1,25 @@
 /* QEMU `log` trace backend -> nvmetrace records.
  *
- * Lines look like "5870@1795403926.406503:pci_nvme_irq_msix raising MSI-X IRQ vector 0"
- * (thread id @ seconds.microseconds : event arguments). Each line is parsed against the event
- * table (import_qemu_events.c) and mapped to zero or more records; docs/import.md lists the
- * mapping. Three things need state across lines:
+ * Lines come in two forms, detected per line (a log may hold either; QEMU 7.2-10.0 print the
+ * first, 10.1 and later the second, commit 012842c075):
+ *
+ *   "5870@1795403926.406503:pci_nvme_irq_msix raising MSI-X IRQ vector 0"
+ *        (thread id @ seconds.microseconds : event arguments)
+ *   "2026-12-07T17:37:22.643552Z pci_nvme_irq_msix raising MSI-X IRQ vector 0"
+ *        (UTC time, no thread id: records carry thread 0, the schema's "unknown")
+ *
+ * Each line is parsed against the event table (import_qemu_events.c) and mapped to zero or
+ * more records; docs/import.md lists the mapping. Three things need state across lines:
  *
  *  - A command: pci_nvme_admin_cmd/io_cmd opens a SUB record; the detail events QEMU prints
  *    on the same thread while it parses that command (identify, create_sq, map_prp, read, ...)
  *    fill more SQE bytes. The SUB is complete when a non-detail event comes from that thread.
- *    Records of other threads in between wait behind it, so the file keeps log order.
+ *    Records of other threads in between wait behind it, so the file keeps log order. Lines
+ *    without a thread id all count as one implicit thread. That is enough: QEMU's NVMe device
+ *    parses commands in bottom halves of the main loop, which print a command's admin/io_cmd
+ *    line and its detail lines in one stretch while holding the big QEMU lock, and every
+ *    device access of a vCPU thread (config, MMIO: the lines that would end the command
+ *    early) takes that lock too, so nothing comes between them. docs/import.md says so.
  *  - The device: pci_nvme_* events do not name their PCI function. Records wait until the
  *    NVMe function's BDF, ids and class code have been seen in pci_cfg_* lines (SeaBIOS reads them within
  *    the first few hundred lines of a boot), so its IDB carries them.
@@ -102,6 +113,7 @@ struct nvt_qemu_importer {
     struct qemu_event_index index;
     nvt_qemu_import_stats st;
     int failed, finishing, finished;
+    int opts_emulator_given;  /* opts.emulator was set: the log does not override it */
 
     /* line assembly */
     char *part;
@@ -235,6 +247,13 @@ static int pci_device(nvt_qemu_importer *imp, const struct qemu_arg *a, nvt_erro
     const char *name = a[0].s;
     size_t nlen = a[0].len;
     unsigned bus = (unsigned)a[1].v, slot = (unsigned)a[2].v, fn = (unsigned)a[3].v;
+    /* QEMU 8.0+ (1bdad09bf3) traces config accesses of slots with no device as device
+     * "empty" (the guest probing the bus: most of a boot's lines). Not a device, never an
+     * interface, even with all_devices. */
+    if (nlen == 5 && memcmp(name, "empty", 5) == 0) {
+        imp->st.empty_slot_lines++;
+        return -2;
+    }
     int nvme = nlen == 4 && memcmp(name, "nvme", 4) == 0;
     if (!nvme && !imp->opts.all_devices) {
         imp->st.filtered_lines++;
@@ -1190,26 +1209,93 @@ static int parse_decimal(const char **pp, const char *end, uint64_t *v, int maxd
     return n;
 }
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
+ * days_from_civil, public-domain algorithm; no timegm and no time zone involved). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* Exactly n decimal digits at p (p + n <= end checked by the caller); -1 if not. */
+static int64_t fixed_digits(const char *p, int n)
+{
+    int64_t v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ " (QEMU 10.1+: g_date_time_format_iso8601 of UTC time, up to
+ * microseconds; 1 to 9 fraction digits accepted). Sets *ns and *pp past the space; 0, or -1
+ * if p does not start with such a time. */
+static int parse_iso8601(const char **pp, const char *end, uint64_t *ns)
+{
+    const char *p = *pp;
+    if (end - p < 21 || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' ||
+        p[16] != ':' || p[19] != '.')
+        return -1;
+    int64_t y = fixed_digits(p, 4), mo = fixed_digits(p + 5, 2), d = fixed_digits(p + 8, 2);
+    int64_t h = fixed_digits(p + 11, 2), mi = fixed_digits(p + 14, 2);
+    int64_t sec = fixed_digits(p + 17, 2);
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || sec < 0 || sec > 60)
+        return -1;
+    p += 20;
+    uint64_t frac = 0;
+    int n = 0;
+    while (p < end && *p >= '0' && *p <= '9' && n < 9) {
+        frac = frac * 10 + (uint64_t)(*p - '0');
+        p++;
+        n++;
+    }
+    if (n == 0 || p + 1 >= end || p[0] != 'Z' || p[1] != ' ')
+        return -1;
+    for (int i = n; i < 9; i++)
+        frac *= 10;
+    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+    *ns = (uint64_t)(((days * 24 + h) * 60 + mi) * 60 + sec) * 1000000000u + frac;
+    *pp = p + 2;
+    return 0;
+}
+
 static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt_error *err)
 {
     if (len && line[len - 1] == '\r')
         len--;
     if (len == 0)
         return 0;
-    /* "TID@SEC.USEC:" */
     const char *p = line, *end = line + len;
     uint64_t tid, sec, frac;
     int fdigits;
-    if (parse_decimal(&p, end, &tid, 10) < 0 || tid > 0xffffffffu || p == end || *p++ != '@' ||
-        parse_decimal(&p, end, &sec, 12) < 0 || p == end || *p++ != '.' ||
-        (fdigits = parse_decimal(&p, end, &frac, 9)) < 0 || p == end || *p++ != ':')
+    if (p < end && *p >= '0' && *p <= '9' && parse_iso8601(&p, end, &imp->ts) == 0) {
+        /* "YYYY-MM-DDTHH:MM:SS.ffffffZ " (10.1+): no thread id */
+        imp->thread = 0;
+        imp->st.iso8601_lines++;
+    } else if (p = line, parse_decimal(&p, end, &tid, 10) >= 0 && tid <= 0xffffffffu &&
+               p < end && *p++ == '@' && parse_decimal(&p, end, &sec, 12) >= 0 && p < end &&
+               *p++ == '.' && (fdigits = parse_decimal(&p, end, &frac, 9)) >= 0 && p < end &&
+               *p++ == ':') {
+        /* "TID@SEC.USEC:" (7.2-10.0) */
+        for (int i = fdigits; i < 9; i++)
+            frac *= 10;
+        imp->ts = sec * 1000000000u + frac;
+        imp->thread = (uint32_t)tid;
+    } else {
         return bad_line(imp, err, line, len,
-                        "not a QEMU trace line with a \"tid@seconds.microseconds:\" prefix "
-                        "(QEMU must run with -msg timestamp=on)");
-    for (int i = fdigits; i < 9; i++)
-        frac *= 10;
-    imp->ts = sec * 1000000000u + frac;
-    imp->thread = (uint32_t)tid;
+                        "not a QEMU trace line: no \"tid@seconds.microseconds:\" (QEMU 7.2-10.0) "
+                        "or \"YYYY-MM-DDTHH:MM:SS.ffffffZ \" (10.1+) prefix (QEMU must run "
+                        "with -msg timestamp=on)");
+    }
+    if (!imp->opts_emulator_given && imp->st.iso8601_lines == 1)
+        snprintf(imp->emulator, sizeof imp->emulator, "QEMU 10.1 or later (ISO-8601 log)");
 
     const char *name = p;
     while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
@@ -1223,6 +1309,8 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     const char *args = p < end ? p + 1 : p;
     size_t alen = (size_t)(end - args);
 
+    if (nlen > 9 && memcmp(name, "pci_nvme_", 9) == 0)
+        imp->st.nvme_lines++;
     const struct qemu_event_def *def = qemu_event_find(&imp->index, name, nlen);
     if (!def) {
         count_unknown(imp, name, nlen);
@@ -1233,7 +1321,7 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     memset(a, 0, sizeof a);
     if (def->fmt && qemu_parse_args(def->fmt, args, alen, a) < 0) {
         char why[200];
-        snprintf(why, sizeof why, "arguments of %s do not have QEMU 7.2's format \"%s\"",
+        snprintf(why, sizeof why, "arguments of %s do not have QEMU's format \"%s\"",
                  def->name, def->fmt);
         return bad_line(imp, err, line, len, why);
     }
@@ -1276,6 +1364,38 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
 
 /* ------------------------------------------------------------------ public ---- */
 
+int nvt_qemu_import_check(const nvt_qemu_import_stats *st, char *why, size_t whylen)
+{
+    unsigned long long lines = st->lines, bad = st->bad_lines, unknown = st->unknown_lines;
+    if (lines == 0) {
+        snprintf(why, whylen, "the log is empty: QEMU wrote no trace line");
+        return -1;
+    }
+    if ((bad + unknown) * 100 > lines * NVT_IMPORT_MAX_UNREAD_PERCENT) {
+        snprintf(why, whylen,
+                 "%llu of %llu lines could not be read (%llu malformed, %llu of unknown "
+                 "events): more than %d%%; not a QEMU trace log this importer understands",
+                 bad + unknown, lines, bad, unknown, NVT_IMPORT_MAX_UNREAD_PERCENT);
+        return -1;
+    }
+    if (bad > 1 + lines * NVT_IMPORT_MAX_BAD_PER_MILLE / 1000) {
+        snprintf(why, whylen,
+                 "%llu of %llu lines are malformed (the first at line %llu): more than %d.%d%%; "
+                 "lines cut short or a changed event format",
+                 bad, lines, (unsigned long long)st->first_bad_line,
+                 NVT_IMPORT_MAX_BAD_PER_MILLE / 10, NVT_IMPORT_MAX_BAD_PER_MILLE % 10);
+        return -1;
+    }
+    if (st->nvme_lines == 0) {
+        snprintf(why, whylen,
+                 "no pci_nvme_* event in %llu lines: no NVMe controller was traced (QEMU needs "
+                 "-device nvme and -trace 'pci_nvme_*')",
+                 lines);
+        return -1;
+    }
+    return 0;
+}
+
 static int sink_writer_add_device(void *ctx, const nvt_device *dev, nvt_error *err)
 {
     return nvt_writer_add_device(ctx, dev, err);
@@ -1310,6 +1430,7 @@ nvt_qemu_importer *nvt_qemu_import_new(const nvt_qemu_import_opts *opts,
     snprintf(imp->name, sizeof imp->name, "%s", imp->opts.name ? imp->opts.name : "<input>");
     snprintf(imp->emulator, sizeof imp->emulator, "%s",
              imp->opts.emulator ? imp->opts.emulator : "QEMU");
+    imp->opts_emulator_given = imp->opts.emulator != NULL;
     imp->opts.name = imp->name;
     imp->opts.emulator = imp->emulator;
     imp->sink = *sink;
