@@ -154,7 +154,7 @@ const struct nvt_command cmd_capture = {
     "    rate) is shown on standard error if it is a terminal. The device description\n"
     "    names QEMU's version, from running QEMU --version.\n\n"
     "    Never an empty success: capture fails when QEMU's log had no line, when more than\n"
-    "    50% of its lines were malformed or of unknown events, when more than 1% (plus one,\n"
+    "    50% of its lines were malformed or of unknown events, when more than 0.1% (plus one,\n"
     "    the last line of a dying QEMU) were malformed, or when it held no pci_nvme_* event\n"
     "    (no NVMe controller traced); the message names the problem and the trace is kept.\n\n"
     "OPTIONS\n"

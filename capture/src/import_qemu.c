@@ -1312,6 +1312,8 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     if (nlen > 9 && memcmp(name, "pci_nvme_", 9) == 0)
         imp->st.nvme_lines++;
     const struct qemu_event_def *def = qemu_event_find(&imp->index, name, nlen);
+    if (!def && p == end && qemu_event_prefix_of_known(name, nlen))
+        return bad_line(imp, err, line, len, "line cut short inside the event name");
     if (!def) {
         count_unknown(imp, name, nlen);
         imp->last_ts = imp->ts;
@@ -1380,10 +1382,10 @@ int nvt_qemu_import_check(const nvt_qemu_import_stats *st, char *why, size_t why
     }
     if (bad > 1 + lines * NVT_IMPORT_MAX_BAD_PER_MILLE / 1000) {
         snprintf(why, whylen,
-                 "%llu of %llu lines are malformed (the first at line %llu): more than %d.%d%%; "
-                 "lines cut short or a changed event format",
+                 "%llu of %llu lines are malformed (the first at line %llu): more than %d per "
+                 "mille; lines cut short or an event whose format changed",
                  bad, lines, (unsigned long long)st->first_bad_line,
-                 NVT_IMPORT_MAX_BAD_PER_MILLE / 10, NVT_IMPORT_MAX_BAD_PER_MILLE % 10);
+                 NVT_IMPORT_MAX_BAD_PER_MILLE);
         return -1;
     }
     if (st->nvme_lines == 0) {

@@ -107,6 +107,10 @@ void qemu_event_index_init(struct qemu_event_index *ix);
 const struct qemu_event_def *qemu_event_find(const struct qemu_event_index *ix, const char *name,
                                              size_t len);
 
+/* 1 if name[0..len) is the start of a known name but not the whole of it: a line cut short
+ * inside its event name (a dying QEMU, a torn write), not an event of another QEMU. */
+int qemu_event_prefix_of_known(const char *name, size_t len);
+
 /* The whole table (for tests that check every format parses). */
 size_t qemu_event_table(const struct qemu_event_def **defs);
 

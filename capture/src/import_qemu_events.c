@@ -246,6 +246,14 @@ size_t qemu_event_table(const struct qemu_event_def **defs)
     return NEVENTS;
 }
 
+int qemu_event_prefix_of_known(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NEVENTS; i++)
+        if (strncmp(events[i].name, name, len) == 0 && events[i].name[len] != '\0')
+            return 1;
+    return 0;
+}
+
 static uint32_t name_hash(const char *s, size_t len)
 {
     uint32_t h = 2166136261u; /* FNV-1a */

@@ -84,7 +84,7 @@ typedef struct nvt_qemu_importer nvt_qemu_importer;
  * Unknown events below the threshold are not an error: they are counted in the trace's
  * summary annotation and capture-statistics record (warnings), which lint checks. */
 #define NVT_IMPORT_MAX_UNREAD_PERCENT 50
-#define NVT_IMPORT_MAX_BAD_PER_MILLE 10
+#define NVT_IMPORT_MAX_BAD_PER_MILLE 1
 
 /* Applies the rules above to the counters of a finished import. Returns 0 when the trace is
  * worth keeping, -1 with why (a sentence naming the problem and the counts) filled when not. */

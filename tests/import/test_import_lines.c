@@ -1,0 +1,481 @@
+/* The importer on each QEMU line it supports, with real logs (data/README.md says which QEMU
+ * wrote each file) and, for the 10.1+ line until a real log of it is in data/, lines built
+ * from QEMU's own format strings:
+ *
+ *   7.2   data/boot-qemu-7.2.log.zst: 7.2 event names only, no empty-slot reads
+ *   8.0+  data/boot-qemu-10.0.log.zst: renamed shadow-doorbell / EventIdx events (DMA records
+ *         at the right slots), config reads of empty slots (never a device), counts equal to
+ *         QEMU's own lines
+ *   10.1+ the 10.0 log rewritten with the ISO-8601 prefix (no thread id): the same records
+ *         with thread 0; hand-written ISO lines; both forms in one log
+ *   never an empty success: nvt_qemu_import_check on real logs made empty, cut, renamed,
+ *         reformatted or stripped of their NVMe lines
+ */
+#define _GNU_SOURCE /* timegm */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "import_qemu.h"
+#include "import_util.h"
+#include "nvmetrace/import.h"
+#include "test.h"
+
+static const char *data_dir;
+
+static char *load_log(const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", data_dir, name);
+    return load_zst(path, len);
+}
+
+static size_t lines_of(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* Lines whose text after the prefix contains needle (for "pci_cfg_read empty " and such). */
+static size_t count_containing(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* Every table name that a release line does not print has no line in that line's log. */
+static void check_names_of_line(const char *log, unsigned version)
+{
+    const struct qemu_event_def *defs;
+    size_t n = qemu_event_table(&defs);
+    for (size_t i = 0; i < n; i++) {
+        int printed = defs[i].since <= version && (defs[i].gone == 0 || defs[i].gone > version);
+        if (!printed && count_lines(log, defs[i].name, NULL) != 0) {
+            fprintf(stderr, "%s is not printed by QEMU %u.%u by the table, but is in its log\n",
+                    defs[i].name, version / 100, version % 100);
+            CHECK(!"event table since/gone disagrees with a real log");
+        }
+    }
+}
+
+/* The counts every boot log must give: records equal QEMU's own lines. */
+static void check_counts(const char *log, const struct mem_sink *m, const nvt_qemu_import_stats *st)
+{
+    CHECK_EQ_U64(st->lines, lines_of(log));
+    CHECK_EQ_U64(st->unknown_lines, 0);
+    CHECK_EQ_U64(st->bad_lines, 0);
+    CHECK_EQ_U64(mem_count(m, NVT_EV_SUBMISSION),
+                 count_lines(log, "pci_nvme_admin_cmd", NULL) +
+                     count_lines(log, "pci_nvme_io_cmd", NULL));
+    CHECK_EQ_U64(mem_count(m, NVT_EV_COMPLETION),
+                 count_lines(log, "pci_nvme_enqueue_req_completion", NULL));
+    CHECK_EQ_U64(mem_count(m, NVT_EV_DOORBELL),
+                 count_lines(log, "pci_nvme_mmio_doorbell_sq", NULL) +
+                     count_lines(log, "pci_nvme_mmio_doorbell_cq", NULL));
+    CHECK_EQ_U64(mem_count(m, NVT_EV_INTERRUPT), count_lines(log, "pci_nvme_irq_msix", NULL) +
+                                                     count_lines(log, "pci_nvme_irq_pin", NULL));
+    /* data segments and shadow-doorbell / EventIdx accesses, under either QEMU's names */
+    CHECK_EQ_U64(mem_count(m, NVT_EV_DMA_READ) + mem_count(m, NVT_EV_DMA_WRITE),
+                 count_lines(log, "pci_nvme_map_addr", NULL) +
+                     count_lines(log, "pci_nvme_shadow_doorbell_sq", NULL) +
+                     count_lines(log, "pci_nvme_shadow_doorbell_cq", NULL) +
+                     count_lines(log, "pci_nvme_eventidx_sq", NULL) +
+                     count_lines(log, "pci_nvme_eventidx_cq", NULL) +
+                     count_lines(log, "pci_nvme_update_sq_tail", NULL) +
+                     count_lines(log, "pci_nvme_update_cq_head", NULL) +
+                     count_lines(log, "pci_nvme_update_sq_eventidx", NULL) +
+                     count_lines(log, "pci_nvme_update_cq_eventidx", NULL));
+    CHECK_EQ_U64(st->nvme_lines, count_containing(log, ":pci_nvme_") +
+                                     count_containing(log, "Z pci_nvme_"));
+    char why[512];
+    CHECK(nvt_qemu_import_check(st, why, sizeof why) == 0);
+    const nvt_event *last = &m->evs[m->nevs - 1].ev;
+    CHECK_EQ_U64(last->type, NVT_EV_CAPTURE_STATS);
+    CHECK_EQ_U64(last->u.stats.warnings, 0);
+}
+
+/* ------------------------------------------------------------------ 7.2 ---- */
+
+static void test_line_7_2(void)
+{
+    size_t len;
+    char *log = load_log("boot-qemu-7.2.log.zst", &len);
+    struct mem_sink m = {0};
+    nvt_qemu_import_stats st;
+    nvt_error err;
+    CHECK(import_text(log, len, NULL, &m, &st, &err) == 0);
+    check_counts(log, &m, &st);
+    check_names_of_line(log, QEMU_V(7, 2));
+    CHECK_EQ_U64(st.iso8601_lines, 0);
+    CHECK_EQ_U64(st.empty_slot_lines, 0);
+    /* 7.2 names of the shadow doorbells are in this boot (Linux sends Doorbell Buffer Config) */
+    CHECK(count_lines(log, "pci_nvme_shadow_doorbell_sq", NULL) > 0);
+    mem_sink_free(&m);
+    free(log);
+}
+
+/* ----------------------------------------------------------------- 10.0 ---- */
+
+/* The first "dbs_addr=0x... eis_addr=0x..." of the log. */
+static void dbbuf_addrs(const char *log, uint64_t *dbs, uint64_t *eis)
+{
+    const char *p = strstr(log, "pci_nvme_dbbuf_config dbs_addr=0x");
+    *dbs = *eis = 0;
+    if (p) {
+        unsigned long long a = 0, b = 0;
+        if (sscanf(p, "pci_nvme_dbbuf_config dbs_addr=0x%llx eis_addr=0x%llx", &a, &b) == 2) {
+            *dbs = a;
+            *eis = b;
+        }
+    }
+}
+
+static void test_line_10_0(void)
+{
+    size_t len;
+    char *log = load_log("boot-qemu-10.0.log.zst", &len);
+    struct mem_sink m = {0};
+    nvt_qemu_import_stats st;
+    nvt_error err;
+    nvt_qemu_import_opts o = {.name = "boot-qemu-10.0.log", .emulator = "QEMU 10.0.2"};
+    CHECK(import_text(log, len, &o, &m, &st, &err) == 0);
+    check_counts(log, &m, &st);
+    check_names_of_line(log, QEMU_V(10, 0));
+    CHECK_EQ_U64(m.ndevs, 1);
+    CHECK_STR(m.devs[0].bdf, "0000:00:02.0");
+    CHECK_EQ_U64(m.devs[0].vendor_id, 0x1b36);
+    CHECK_STR(m.devs[0].emulator, "QEMU 10.0.2");
+    CHECK_EQ_U64(st.iso8601_lines, 0);
+    /* empty slots: counted, not kept, not "other functions" */
+    size_t empty = count_containing(log, ":pci_cfg_read empty ") +
+                   count_containing(log, ":pci_cfg_write empty ");
+    CHECK(empty > 20000); /* most of the boot's lines */
+    CHECK_EQ_U64(st.empty_slot_lines, empty);
+    /* 8.0 names are there, 7.2's are not */
+    size_t sq_tail = count_lines(log, "pci_nvme_update_sq_tail", NULL);
+    size_t cq_eventidx = count_lines(log, "pci_nvme_update_cq_eventidx", NULL);
+    CHECK(sq_tail > 0 && cq_eventidx > 0);
+    /* threads: every record of a tid@ line carries a real thread id */
+    for (size_t i = 0; i < m.nevs; i++)
+        if (m.evs[i].ev.type != NVT_EV_CAPTURE_STATS && m.evs[i].ev.thread == 0) {
+            CHECK(!"a record of a tid@ line has thread 0");
+            break;
+        }
+
+    /* Shadow doorbells (DMA reads of the doorbell buffer) and EventIdx writes land in their
+     * slots: SQ y at dbs + 8y, CQ y at dbs + 8y + 4 (CAP.DSTRD 0), value in the low 2 bytes. */
+    uint64_t dbs, eis;
+    dbbuf_addrs(log, &dbs, &eis);
+    CHECK(dbs != 0 && eis != 0);
+    const char *p = strstr(log, ":pci_nvme_update_sq_tail sqid ");
+    unsigned qid = 0, val = 0;
+    CHECK(p && sscanf(p, ":pci_nvme_update_sq_tail sqid %u new_tail %u", &qid, &val) == 2);
+    int found = 0;
+    for (size_t i = 0; i < m.nevs && !found; i++) {
+        const nvt_event *e = &m.evs[i].ev;
+        if (e->type == NVT_EV_DMA_READ && e->u.dma.gpa == dbs + 8ull * qid) {
+            CHECK_EQ_U64(e->u.dma.len, 4);
+            CHECK_EQ_U64(e->u.dma.caplen, 2);
+            CHECK_EQ_U64(m.evs[i].data[0] | m.evs[i].data[1] << 8, val);
+            found = 1;
+        }
+    }
+    CHECK(found);
+    p = strstr(log, ":pci_nvme_update_cq_eventidx cqid ");
+    CHECK(p && sscanf(p, ":pci_nvme_update_cq_eventidx cqid %u new_eventidx %u", &qid, &val) == 2);
+    found = 0;
+    for (size_t i = 0; i < m.nevs && !found; i++) {
+        const nvt_event *e = &m.evs[i].ev;
+        if (e->type == NVT_EV_DMA_WRITE && e->u.dma.gpa == eis + 8ull * qid + 4) {
+            CHECK_EQ_U64(m.evs[i].data[0] | m.evs[i].data[1] << 8, val);
+            found = 1;
+        }
+    }
+    CHECK(found);
+    mem_sink_free(&m);
+
+    /* --all-devices: the real functions, never the empty slots (which would be thousands of
+     * interfaces, more than a reader accepts) */
+    nvt_qemu_import_opts all = {.all_devices = 1};
+    CHECK(import_text(log, len, &all, &m, &st, &err) == 0);
+    CHECK(m.ndevs >= 2 && m.ndevs <= 8);
+    for (size_t i = 0; i < m.ndevs; i++)
+        CHECK(strcmp(m.devs[i].model, "empty") != 0);
+    CHECK_EQ_U64(st.empty_slot_lines, empty);
+    mem_sink_free(&m);
+    free(log);
+}
+
+/* ----------------------------------------------------------------- 10.1 ---- */
+
+/* Rewrites "tid@sec.usec:name args" lines as QEMU 10.1+ prints them: "YYYY-MM-DDTHH:MM:SS.
+ * ffffffZ name args" (UTC, microseconds, no thread id). Uses the C library's gmtime_r, not
+ * the importer's own date arithmetic. */
+static char *to_iso(const char *log, size_t len, size_t *outlen)
+{
+    char *out = malloc(len + len / 2 + 64);
+    size_t n = 0;
+    for (const char *p = log; *p;) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        const char *at = memchr(p, '@', (size_t)(eol - p));
+        const char *colon = at ? memchr(at, ':', (size_t)(eol - at)) : NULL;
+        if (colon) {
+            long long sec = 0, usec = 0;
+            sscanf(at + 1, "%lld.%lld", &sec, &usec);
+            time_t t = (time_t)sec;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            n += strftime(out + n, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+            n += (size_t)sprintf(out + n, ".%06lldZ ", usec);
+            memcpy(out + n, colon + 1, (size_t)(eol - colon - 1));
+            n += (size_t)(eol - colon - 1);
+        }
+        out[n++] = '\n';
+        p = *eol ? eol + 1 : eol;
+    }
+    out[n] = '\0';
+    *outlen = n;
+    return out;
+}
+
+static void test_line_10_1(void)
+{
+    size_t len, isolen;
+    char *log = load_log("boot-qemu-10.0.log.zst", &len);
+    char *iso = to_iso(log, len, &isolen);
+    CHECK(strncmp(iso, "2026-12-08T00:17:24.700741Z pci_nvme_pci_reset ", 47) == 0);
+    struct mem_sink a = {0}, b = {0};
+    nvt_qemu_import_stats sa, sb;
+    nvt_error err;
+    CHECK(import_text(log, len, NULL, &a, &sa, &err) == 0);
+    CHECK(import_text(iso, isolen, NULL, &b, &sb, &err) == 0);
+    check_counts(iso, &b, &sb);
+    CHECK_EQ_U64(sb.iso8601_lines, sb.lines);
+    CHECK_EQ_U64(sb.empty_slot_lines, sa.empty_slot_lines);
+    /* the same records, in the same order, with the same times; thread 0 (unknown) */
+    CHECK_EQ_U64(b.nevs, a.nevs);
+    size_t diff = 0;
+    for (size_t i = 0; i < a.nevs && i < b.nevs; i++) {
+        nvt_event x = a.evs[i].ev, y = b.evs[i].ev;
+        if (y.thread != 0)
+            diff++;
+        x.thread = y.thread = 0;
+        int same = x.type == y.type && x.ts_ns == y.ts_ns && x.flags == y.flags;
+        if (same && x.type == NVT_EV_SUBMISSION)
+            same = memcmp(x.u.sub.sqe, y.u.sub.sqe, 64) == 0 && x.u.sub.known == y.u.sub.known &&
+                   x.u.sub.slot == y.u.sub.slot && x.u.sub.qid == y.u.sub.qid;
+        else if (same && x.type == NVT_EV_COMPLETION)
+            same = memcmp(x.u.cpl.cqe, y.u.cpl.cqe, 16) == 0 && x.u.cpl.slot == y.u.cpl.slot;
+        else if (same && (x.type == NVT_EV_DMA_READ || x.type == NVT_EV_DMA_WRITE))
+            same = x.u.dma.gpa == y.u.dma.gpa && x.u.dma.len == y.u.dma.len &&
+                   memcmp(a.evs[i].data, b.evs[i].data, 4) == 0;
+        if (!same)
+            diff++;
+    }
+    CHECK_EQ_U64(diff, 0);
+    /* no --emulator: the device says which QEMU line the log form means */
+    CHECK_STR(b.devs[0].emulator, "QEMU 10.1 or later (ISO-8601 log)");
+    mem_sink_free(&a);
+    mem_sink_free(&b);
+    free(iso);
+    free(log);
+
+    /* Hand-written lines in 10.1's form (QEMU's format strings), a 7.2-form line between:
+     * both forms are read line by line. */
+    const char *lines =
+        "2026-12-07T17:37:22.643552Z pci_nvme_pci_reset PCI Function Level Reset\n"
+        "2026-12-07T17:37:22.643600Z pci_cfg_read nvme 00:04.0 @0x0 -> 0x101b36\n"
+        "2026-12-07T17:37:22.643610Z pci_cfg_read nvme 00:04.0 @0x8 -> 0x1080202\n"
+        "2026-12-07T17:37:22.7Z pci_cfg_read empty 00:05.0 @0x0 -> 0xffffffff\n"
+        "88@1796665043.000001:pci_nvme_irq_msix raising MSI-X IRQ vector 2\n"
+        "2026-12-07T17:37:23.000002Z pci_nvme_update_sq_tail sqid 1 new_tail 5\n";
+    struct mem_sink m = {0};
+    nvt_qemu_import_stats st;
+    nvt_qemu_import_opts o = {.emulator = "QEMU 11.1.0"};
+    CHECK(import_text(lines, strlen(lines), &o, &m, &st, &err) == 0);
+    CHECK_EQ_U64(st.bad_lines, 0);
+    CHECK_EQ_U64(st.iso8601_lines, 5);
+    CHECK_EQ_U64(st.empty_slot_lines, 1);
+    struct tm tm = {.tm_year = 2026 - 1900, .tm_mon = 11, .tm_mday = 7, .tm_hour = 17,
+                    .tm_min = 37, .tm_sec = 22};
+    uint64_t base = (uint64_t)timegm(&tm) * 1000000000ull;
+    CHECK(m.nevs >= 6);
+    if (m.nevs >= 6) {
+        CHECK_EQ_U64(m.evs[0].ev.type, NVT_EV_CTRL_STATE);
+        CHECK_EQ_U64(m.evs[0].ev.ts_ns, base + 643552000ull);
+        CHECK_EQ_U64(m.evs[0].ev.thread, 0);
+        CHECK_EQ_U64(m.evs[3].ev.type, NVT_EV_INTERRUPT);
+        CHECK_EQ_U64(m.evs[3].ev.thread, 88);
+        CHECK_EQ_U64(m.evs[3].ev.ts_ns, 1796665043000001000ull);
+        CHECK_EQ_U64(m.evs[4].ev.type, NVT_EV_DMA_READ);
+        CHECK_EQ_U64(m.evs[4].ev.ts_ns, base + 1000002000ull);
+    }
+    CHECK_STR(m.devs[0].emulator, "QEMU 11.1.0"); /* given: the log does not override it */
+    mem_sink_free(&m);
+
+    /* Not a 10.1 prefix: no fraction, a month 13, no 'Z', a lowercase 't'. Each is refused
+     * with the line number, naming both forms. */
+    static const char *const bad[] = {
+        "2026-12-07T17:37:22Z pci_nvme_irq_pin pulsing IRQ pin\n",
+        "2026-13-07T17:37:22.643552Z pci_nvme_irq_pin pulsing IRQ pin\n",
+        "2026-12-07T17:37:22.643552 pci_nvme_irq_pin pulsing IRQ pin\n",
+        "2026-12-07t17:37:22.643552Z pci_nvme_irq_pin pulsing IRQ pin\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(import_text(bad[i], strlen(bad[i]), NULL, &m, &st, &err) < 0);
+        CHECK(strstr(err.msg, "<input>:1: not a QEMU trace line") != NULL);
+        CHECK(strstr(err.msg, "(10.1+)") != NULL);
+        mem_sink_free(&m);
+    }
+}
+
+/* ------------------------------------------------- never an empty success ---- */
+
+/* Imports text with skip_bad (as capture does) and applies the check; returns its result
+ * and leaves the reason in why. */
+static int check_of(const char *text, char *why, size_t whylen, nvt_qemu_import_stats *st)
+{
+    struct mem_sink m = {0};
+    nvt_error err;
+    nvt_qemu_import_opts o = {.skip_bad = 1};
+    int rc = import_text(text, strlen(text), &o, &m, st, &err);
+    CHECK(rc == 0);
+    /* the statistics record counts the warnings: unknown + malformed lines */
+    CHECK(m.nevs >= 1 && m.evs[m.nevs - 1].ev.type == NVT_EV_CAPTURE_STATS);
+    if (m.nevs >= 1)
+        CHECK_EQ_U64(m.evs[m.nevs - 1].ev.u.stats.warnings, st->unknown_lines + st->bad_lines);
+    mem_sink_free(&m);
+    why[0] = '\0';
+    return nvt_qemu_import_check(st, why, whylen);
+}
+
+/* A copy of log with every line edited by fn(line, len, out, line number) -> new length. */
+static char *edit_lines(const char *log, size_t (*fn)(const char *, size_t, char *, size_t))
+{
+    size_t len = strlen(log);
+    char *out = malloc(len * 2 + 16);
+    size_t n = 0, no = 0;
+    for (const char *p = log; *p;) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        n += fn(p, (size_t)(eol - p), out + n, ++no);
+        if (*eol)
+            out[n++] = '\n';
+        p = *eol ? eol + 1 : eol;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static size_t cut_every_100th(const char *l, size_t len, char *out, size_t no)
+{
+    size_t keep = no % 100 == 0 && len > 30 ? 30 : len;
+    memcpy(out, l, keep);
+    return keep;
+}
+
+/* A QEMU whose completion event printed "cq" for "cqid". */
+static size_t reformat_completion(const char *l, size_t len, char *out, size_t no)
+{
+    (void)no;
+    memcpy(out, l, len);
+    char *c = memmem(out, len, ":pci_nvme_enqueue_req_completion cid ", 37);
+    char *q = c ? memmem(c, len - (size_t)(c - out), " cqid ", 6) : NULL;
+    if (q) {
+        memmove(q + 3, q + 5, len - (size_t)(q + 5 - out));
+        return len - 2;
+    }
+    return len;
+}
+
+static size_t rename_events(const char *l, size_t len, char *out, size_t no)
+{
+    (void)no;
+    const char *c = memchr(l, ':', len);
+    if (!c)
+        return 0;
+    size_t head = (size_t)(c + 1 - l);
+    memcpy(out, l, head);
+    memcpy(out + head, "x_", 2);
+    memcpy(out + head + 2, c + 1, len - head);
+    return len + 2;
+}
+
+static size_t drop_nvme(const char *l, size_t len, char *out, size_t no)
+{
+    (void)no;
+    if (memmem(l, len, ":pci_nvme_", 10))
+        return 0; /* leaves a blank line, which the importer skips */
+    memcpy(out, l, len);
+    return len;
+}
+
+static void test_never_empty(void)
+{
+    size_t len;
+    char *log = load_log("boot-qemu-10.0.log.zst", &len);
+    char why[512];
+    nvt_qemu_import_stats st;
+
+    CHECK(check_of(log, why, sizeof why, &st) == 0);
+    CHECK_STR(why, "");
+
+    CHECK(check_of("", why, sizeof why, &st) < 0);
+    CHECK(strstr(why, "the log is empty") != NULL);
+
+    /* 1 line in 100 cut short: 293 malformed lines of 29330, more than 0.1% */
+    char *t = edit_lines(log, cut_every_100th);
+    CHECK(check_of(t, why, sizeof why, &st) < 0);
+    CHECK_EQ_U64(st.bad_lines, lines_of(log) / 100);
+    CHECK(strstr(why, "293 of 29330 lines are malformed (the first at line 100)") != NULL);
+    free(t);
+
+    /* a changed completion format: every completion line is malformed (under 1% of the log,
+     * but all of the completions) */
+    t = edit_lines(log, reformat_completion);
+    CHECK(check_of(t, why, sizeof why, &st) < 0);
+    CHECK_EQ_U64(st.bad_lines, count_lines(log, "pci_nvme_enqueue_req_completion", NULL));
+    CHECK(strstr(why, "lines are malformed") != NULL);
+    free(t);
+
+    /* every event renamed: all unknown */
+    t = edit_lines(log, rename_events);
+    CHECK(check_of(t, why, sizeof why, &st) < 0);
+    CHECK_EQ_U64(st.unknown_lines, lines_of(log));
+    CHECK(strstr(why, "29330 of 29330 lines could not be read (0 malformed, 29330 of unknown") !=
+          NULL);
+    free(t);
+
+    /* no NVMe controller: config reads only */
+    t = edit_lines(log, drop_nvme);
+    CHECK(check_of(t, why, sizeof why, &st) < 0);
+    CHECK_EQ_U64(st.nvme_lines, 0);
+    CHECK(strstr(why, "no pci_nvme_* event in") != NULL);
+    free(t);
+
+    /* the last line cut short by a dying QEMU: accepted (and counted) */
+    t = strdup(log);
+    t[len - 20] = '\0';
+    CHECK(check_of(t, why, sizeof why, &st) == 0);
+    CHECK_EQ_U64(st.bad_lines, 1);
+    free(t);
+    free(log);
+}
+
+int main(int argc, char **argv)
+{
+    data_dir = argc > 1 ? argv[1] : "tests/import/data";
+    test_line_7_2();
+    test_line_10_0();
+    test_line_10_1();
+    test_never_empty();
+    TEST_DONE();
+}
