@@ -27,6 +27,11 @@ for what in "qtest-module" "crash pmrctl-no-pmr" "tap"; do
     echo "WARNING: scripts/qemu/build-qemu.sh $what failed; its tests will be skipped" >&2
   fi
 done
+# QEMU 10.0 from bookworm-backports, unpacked (a few seconds; cached): the import.qemu_10.0
+# tests boot the guest under it, and skip if it cannot be had.
+echo "=== QEMU 10.0 (bookworm-backports) ==="
+scripts/qemu/fetch-qemu.sh bookworm-backports >/dev/null ||
+  { qemu_failed+=("fetch-qemu bookworm-backports"); echo "WARNING: fetch-qemu.sh failed; the QEMU 10.0 tests will be skipped" >&2; }
 
 total_pass=0
 total_fail=0

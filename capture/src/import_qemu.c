@@ -183,18 +183,21 @@ static int fail(nvt_qemu_importer *imp, nvt_error *err, int code, const char *fm
 static int bad_line(nvt_qemu_importer *imp, nvt_error *err, const char *line, size_t len,
                     const char *why)
 {
-    if (imp->opts.skip_bad || imp->finishing) {
-        imp->st.bad_lines++;
-        if (!imp->st.first_bad_line)
-            imp->st.first_bad_line = imp->line_no;
-        return 0;
-    }
     /* Quote the start of the line, with anything unprintable shown as '?'. */
     char quote[64];
     size_t n = len < sizeof quote - 1 ? len : sizeof quote - 1;
     for (size_t i = 0; i < n; i++)
         quote[i] = (line[i] >= 0x20 && line[i] < 0x7f) ? line[i] : '?';
     quote[n] = '\0';
+    if (imp->opts.skip_bad || imp->finishing) {
+        imp->st.bad_lines++;
+        if (!imp->st.first_bad_line) {
+            imp->st.first_bad_line = imp->line_no;
+            snprintf(imp->st.first_bad_why, sizeof imp->st.first_bad_why, "%s: \"%s%s\"", why,
+                     quote, len > n ? "..." : "");
+        }
+        return 0;
+    }
     return fail(imp, err, NVT_E_FORMAT, "%s: \"%s%s\"", why, quote, len > n ? "..." : "");
 }
 
@@ -1382,10 +1385,10 @@ int nvt_qemu_import_check(const nvt_qemu_import_stats *st, char *why, size_t why
     }
     if (bad > 1 + lines * NVT_IMPORT_MAX_BAD_PER_MILLE / 1000) {
         snprintf(why, whylen,
-                 "%llu of %llu lines are malformed (the first at line %llu): more than %d per "
-                 "mille; lines cut short or an event whose format changed",
-                 bad, lines, (unsigned long long)st->first_bad_line,
-                 NVT_IMPORT_MAX_BAD_PER_MILLE);
+                 "%llu of %llu lines are malformed: more than %d per mille (lines cut short, or "
+                 "an event whose format changed); the first, line %llu: %s",
+                 bad, lines, NVT_IMPORT_MAX_BAD_PER_MILLE, (unsigned long long)st->first_bad_line,
+                 st->first_bad_why);
         return -1;
     }
     if (st->nvme_lines == 0) {

@@ -64,6 +64,7 @@ typedef struct nvt_qemu_import_stats {
     uint64_t unknown_lines;  /* lines whose event name the importer does not know */
     uint64_t bad_lines;      /* malformed lines skipped (skip_bad) */
     uint64_t first_bad_line; /* line number of the first of them, 0 if none */
+    char first_bad_why[200]; /* why that line was refused, with its start quoted; "" if none */
     uint64_t filtered_lines; /* events of other PCI functions dropped (no all_devices) */
     uint64_t orphan_lines;   /* command detail events with no command to merge into */
     uint64_t devices;        /* devices handed to the sink */
