@@ -21,8 +21,8 @@
  *    device access of a vCPU thread (config, MMIO: the lines that would end the command
  *    early) takes that lock too, so nothing comes between them. docs/import.md says so.
  *  - The device: pci_nvme_* events do not name their PCI function. Records wait until the
- *    NVMe function's BDF, ids and class code have been seen in pci_cfg_* lines (SeaBIOS reads them within
- *    the first few hundred lines of a boot), so its IDB carries them.
+ *    NVMe function's BDF, ids and class code have been seen in pci_cfg_* lines (SeaBIOS reads
+ *    them within the first few hundred lines of a boot), so its IDB carries them.
  *  - Queues: sizes from AQA and Create I/O SQ/CQ let the importer follow SQ head and CQ tail,
  *    which give each SUB/CPL its slot and each CQE its phase tag, and the SQ-to-CQ mapping
  *    names the SQ of a completion. Unknown until the queue's creation has been seen.

@@ -20,6 +20,7 @@
 #include "import_qemu.h"
 #include "import_util.h"
 #include "nvmetrace/import.h"
+#include "nvmetrace/qemu.h"
 #include "test.h"
 
 static const char *data_dir;
@@ -336,6 +337,54 @@ static void test_line_10_1(void)
     }
 }
 
+/* ---------------------------------------------------- the two QEMU tables ---- */
+
+/* 1 if the event table says QEMU version v prints name. */
+static int printed_by(const char *name, unsigned v)
+{
+    const struct qemu_event_def *defs;
+    size_t n = qemu_event_table(&defs);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(defs[i].name, name))
+            return defs[i].since <= v && (defs[i].gone == 0 || defs[i].gone > v);
+    return 0;
+}
+
+/* The importer's event table (since/gone per event) and the QEMU version table of
+ * nvmetrace/qemu.h say the same about every release row: which shadow-doorbell names it
+ * prints. And the importer reads the log prefix of every row. */
+static void test_tables_agree(void)
+{
+    static const char *const v8[] = {"pci_nvme_update_sq_tail", "pci_nvme_update_cq_head",
+                                     "pci_nvme_update_sq_eventidx",
+                                     "pci_nvme_update_cq_eventidx"};
+    static const char *const v72[] = {"pci_nvme_shadow_doorbell_sq", "pci_nvme_shadow_doorbell_cq",
+                                      "pci_nvme_eventidx_sq", "pci_nvme_eventidx_cq"};
+    CHECK(nvt_qemu_nlines >= 6);
+    for (size_t r = 0; r < nvt_qemu_nlines; r++) {
+        const struct nvt_qemu_line *l = &nvt_qemu_lines[r];
+        unsigned v = QEMU_V(l->major, l->minor);
+        for (size_t i = 0; i < 4; i++) {
+            CHECK_EQ_U64(printed_by(v8[i], v), l->shadow_v8_names);
+            CHECK_EQ_U64(printed_by(v72[i], v), !l->shadow_v8_names);
+        }
+        /* one line in the row's prefix form: read, with or without a thread id */
+        char line[128];
+        snprintf(line, sizeof line, "%spci_nvme_irq_pin pulsing IRQ pin\n",
+                 l->log_prefix == NVT_QLOG_ISO8601 ? "2026-12-07T17:37:22.643552Z "
+                                                   : "5870@1795403926.406503:");
+        struct mem_sink m = {0};
+        nvt_qemu_import_stats st;
+        nvt_error err;
+        CHECK(import_text(line, strlen(line), NULL, &m, &st, &err) == 0);
+        CHECK(m.nevs == 2 && m.evs[0].ev.type == NVT_EV_INTERRUPT);
+        if (m.nevs == 2)
+            CHECK_EQ_U64(m.evs[0].ev.thread, l->log_prefix == NVT_QLOG_ISO8601 ? 0 : 5870);
+        CHECK_EQ_U64(st.iso8601_lines, l->log_prefix == NVT_QLOG_ISO8601);
+        mem_sink_free(&m);
+    }
+}
+
 /* ------------------------------------------------- never an empty success ---- */
 
 /* Imports text with skip_bad (as capture does) and applies the check; returns its result
@@ -480,6 +529,7 @@ int main(int argc, char **argv)
     test_line_7_2();
     test_line_10_0();
     test_line_10_1();
+    test_tables_agree();
     test_never_empty();
     TEST_DONE();
 }
