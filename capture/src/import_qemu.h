@@ -82,7 +82,7 @@ struct qemu_event_def {
      * that has it (0: 7.2, the oldest line supported, has it), gone = the first release that
      * no longer has it (0: the newest still has it). since is the release of the QEMU commit
      * cited beside the row, or, where none is cited, the first table row whose real binary
-     * was checked to have it (10.0). The importer accepts every name whatever
+     * was checked to have it (10.0 binary, 10.2 source). The importer accepts every name whatever
      * the QEMU version: a log says which it is. */
     uint16_t since, gone;
 };

@@ -3,8 +3,9 @@
  * PRIx64-style conversions reduced to %u %d %x %s), what the event maps to, and which QEMU
  * lines print it (since/gone). The names and formats were compared with the event lists of
  * real binaries: Debian 12's 7.2.22 and bookworm-backports' 10.0.2 (`-trace help`, and the
- * format strings in the binary); the 10.0 list differs from 7.2's only in the rows marked
- * with since/gone below. docs/import.md is the
+ * format strings in the binary), and with the hw/nvme and hw/pci trace-events of Debian sid's
+ * 10.2.2 source; the lists differ only in the rows marked with since/gone below, and every
+ * format of the table is the same in all three. docs/import.md is the
  * human-readable version of this table; keep the two in step.
  *
  * SQE byte offsets below follow the NVMe base specification 2.0, figure "Common Command
@@ -229,6 +230,11 @@ static const struct qemu_event_def events[] = {
     {"pci_pm_transition", NULL, QK_IGNORE, QD_ANY, -1, {{0}}, QEMU_V(10, 0), 0},
     {"pci_pm_bad_transition", NULL, QK_IGNORE, QD_ANY, -1, {{0}}, QEMU_V(10, 0), 0},
     {"pci_route_irq", NULL, QK_IGNORE, QD_ANY, -1, {{0}}, QEMU_V(10, 0), 0},
+    /* Option ROM checks of the PCI core: in 10.2's trace-events, not in 10.0's binary. */
+    {"pci_bad_pcir_offset", NULL, QK_IGNORE, QD_ANY, -1, {{0}}, QEMU_V(10, 2), 0},
+    {"pci_bad_rom_magic", NULL, QK_IGNORE, QD_ANY, -1, {{0}}, QEMU_V(10, 2), 0},
+    {"pci_rom_and_pci_ids", NULL, QK_IGNORE, QD_ANY, -1, {{0}}, QEMU_V(10, 2), 0},
+    {"pci_rom_checksum_change", NULL, QK_IGNORE, QD_ANY, -1, {{0}}, QEMU_V(10, 2), 0},
 };
 #define NEVENTS (sizeof events / sizeof events[0])
 
