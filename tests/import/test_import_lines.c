@@ -480,42 +480,44 @@ static void test_never_empty(void)
     CHECK(check_of("", why, sizeof why, &st) < 0);
     CHECK(strstr(why, "the log is empty") != NULL);
 
-    /* 1 line in 100 cut short: 293 malformed lines of 29330, more than 0.1% */
-    char *t = edit_lines(log, cut_every_100th);
-    CHECK(check_of(t, why, sizeof why, &st) < 0);
-    CHECK_EQ_U64(st.bad_lines, lines_of(log) / 100);
-    CHECK(strstr(why, "293 of 29330 lines are malformed: more than 1 per mille") != NULL);
-    CHECK(strstr(why, "the first, line 100: line cut short inside the event name: "
-                      "\"334@1796689044.") != NULL);
-    free(t);
-
-    /* a changed completion format: every completion line is malformed (under 1% of the log,
-     * but all of the completions) */
-    t = edit_lines(log, reformat_completion);
-    CHECK(check_of(t, why, sizeof why, &st) < 0);
-    CHECK_EQ_U64(st.bad_lines, count_lines(log, "pci_nvme_enqueue_req_completion", NULL));
-    CHECK(strstr(why, "lines are malformed") != NULL);
-    CHECK(strstr(why, "arguments of pci_nvme_enqueue_req_completion do not have QEMU's format "
-                      "\"cid %u cqid %u") != NULL);
-    free(t);
-
-    /* every event renamed: all unknown */
-    t = edit_lines(log, rename_events);
-    CHECK(check_of(t, why, sizeof why, &st) < 0);
-    CHECK_EQ_U64(st.unknown_lines, lines_of(log));
-    CHECK(strstr(why, "29330 of 29330 lines could not be read (0 malformed, 29330 of unknown") !=
-          NULL);
-    free(t);
-
-    /* no NVMe controller: config reads only */
-    t = edit_lines(log, drop_nvme);
-    CHECK(check_of(t, why, sizeof why, &st) < 0);
-    CHECK_EQ_U64(st.nvme_lines, 0);
-    CHECK(strstr(why, "no pci_nvme_* event in") != NULL);
-    free(t);
+    /* Each broken copy of the real log is refused: the counter the rule reads, and the words
+     * of the message. */
+    enum { BAD, UNKNOWN, NVME };
+    const struct {
+        size_t (*edit)(const char *, size_t, char *, size_t);
+        int counter;
+        uint64_t count;
+        const char *says, *says_too;
+    } broken[] = {
+        /* 1 line in 100 cut short: 293 malformed lines of 29330, more than 0.1% */
+        {cut_every_100th, BAD, lines_of(log) / 100,
+         "293 of 29330 lines are malformed: more than 1 per mille",
+         "the first, line 100: line cut short inside the event name: \"334@1796689044."},
+        /* a changed completion format: every completion line is malformed (under 1% of the
+         * log, but all of the completions) */
+        {reformat_completion, BAD, count_lines(log, "pci_nvme_enqueue_req_completion", NULL),
+         "lines are malformed",
+         "arguments of pci_nvme_enqueue_req_completion do not have QEMU's format \"cid %u cqid %u"},
+        /* every event renamed: all unknown */
+        {rename_events, UNKNOWN, lines_of(log),
+         "29330 of 29330 lines could not be read (0 malformed, 29330 of unknown", "more than 50%"},
+        /* no NVMe controller: config reads only */
+        {drop_nvme, NVME, 0, "no pci_nvme_* event in", "no NVMe controller was traced"},
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        char *t = edit_lines(log, broken[i].edit);
+        CHECK(check_of(t, why, sizeof why, &st) < 0);
+        uint64_t got = broken[i].counter == BAD       ? st.bad_lines
+                       : broken[i].counter == UNKNOWN ? st.unknown_lines
+                                                      : st.nvme_lines;
+        CHECK_EQ_U64(got, broken[i].count);
+        CHECK(strstr(why, broken[i].says) != NULL);
+        CHECK(strstr(why, broken[i].says_too) != NULL);
+        free(t);
+    }
 
     /* the last line cut short by a dying QEMU: accepted (and counted) */
-    t = strdup(log);
+    char *t = strdup(log);
     t[len - 20] = '\0';
     CHECK(check_of(t, why, sizeof why, &st) == 0);
     CHECK_EQ_U64(st.bad_lines, 1);
