@@ -1236,14 +1236,15 @@ static int64_t fixed_digits(const char *p, int n)
     return v;
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.ffffffZ " (QEMU 10.1+: g_date_time_format_iso8601 of UTC time, up to
- * microseconds; 1 to 9 fraction digits accepted). Sets *ns and *pp past the space; 0, or -1
- * if p does not start with such a time. */
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ " (QEMU 10.1+ qemu_log: g_date_time_format_iso8601 of the UTC
+ * time, which prints the microseconds only when they are not zero: "...:SSZ " then; 1 to 9
+ * fraction digits accepted). Sets *ns and *pp past the space; 0, or -1 if p does not start
+ * with such a time. */
 static int parse_iso8601(const char **pp, const char *end, uint64_t *ns)
 {
     const char *p = *pp;
     if (end - p < 21 || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' ||
-        p[16] != ':' || p[19] != '.')
+        p[16] != ':' || (p[19] != '.' && p[19] != 'Z'))
         return -1;
     int64_t y = fixed_digits(p, 4), mo = fixed_digits(p + 5, 2), d = fixed_digits(p + 8, 2);
     int64_t h = fixed_digits(p + 11, 2), mi = fixed_digits(p + 14, 2);
@@ -1251,15 +1252,16 @@ static int parse_iso8601(const char **pp, const char *end, uint64_t *ns)
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
         mi > 59 || sec < 0 || sec > 60)
         return -1;
-    p += 20;
+    p += 19;
     uint64_t frac = 0;
     int n = 0;
-    while (p < end && *p >= '0' && *p <= '9' && n < 9) {
-        frac = frac * 10 + (uint64_t)(*p - '0');
-        p++;
-        n++;
+    if (*p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9' && n < 9; p++, n++)
+            frac = frac * 10 + (uint64_t)(*p - '0');
+        if (n == 0)
+            return -1;
     }
-    if (n == 0 || p + 1 >= end || p[0] != 'Z' || p[1] != ' ')
+    if (p + 1 >= end || p[0] != 'Z' || p[1] != ' ')
         return -1;
     for (int i = n; i < 9; i++)
         frac *= 10;

@@ -215,8 +215,9 @@ static void test_line_10_0(void)
 /* ----------------------------------------------------------------- 10.1 ---- */
 
 /* Rewrites "tid@sec.usec:name args" lines as QEMU 10.1+ prints them: "YYYY-MM-DDTHH:MM:SS.
- * ffffffZ name args" (UTC, microseconds, no thread id). Uses the C library's gmtime_r, not
- * the importer's own date arithmetic. */
+ * ffffffZ name args" (UTC, microseconds, no thread id; glib's g_date_time_format_iso8601
+ * leaves the fraction out when it is 0). Uses the C library's gmtime_r, not the importer's
+ * own date arithmetic. */
 static char *to_iso(const char *log, size_t len, size_t *outlen)
 {
     char *out = malloc(len + len / 2 + 64);
@@ -234,7 +235,9 @@ static char *to_iso(const char *log, size_t len, size_t *outlen)
             struct tm tm;
             gmtime_r(&t, &tm);
             n += strftime(out + n, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-            n += (size_t)sprintf(out + n, ".%06lldZ ", usec);
+            if (usec) /* as glib: no fraction when the microseconds are 0 */
+                n += (size_t)sprintf(out + n, ".%06lld", usec);
+            n += (size_t)sprintf(out + n, "Z ");
             memcpy(out + n, colon + 1, (size_t)(eol - colon - 1));
             n += (size_t)(eol - colon - 1);
         }
@@ -296,19 +299,21 @@ static void test_line_10_1(void)
         "2026-12-07T17:37:22.643610Z pci_cfg_read nvme 00:04.0 @0x8 -> 0x1080202\n"
         "2026-12-07T17:37:22.7Z pci_cfg_read empty 00:05.0 @0x0 -> 0xffffffff\n"
         "88@1796665043.000001:pci_nvme_irq_msix raising MSI-X IRQ vector 2\n"
-        "2026-12-07T17:37:23.000002Z pci_nvme_update_sq_tail sqid 1 new_tail 5\n";
+        "2026-12-07T17:37:23.000002Z pci_nvme_update_sq_tail sqid 1 new_tail 5\n"
+        /* glib prints no fraction when the microseconds are 0 */
+        "2026-12-07T17:37:24Z pci_nvme_irq_msix raising MSI-X IRQ vector 3\n";
     struct mem_sink m = {0};
     nvt_qemu_import_stats st;
     nvt_qemu_import_opts o = {.emulator = "QEMU 11.1.0"};
     CHECK(import_text(lines, strlen(lines), &o, &m, &st, &err) == 0);
     CHECK_EQ_U64(st.bad_lines, 0);
-    CHECK_EQ_U64(st.iso8601_lines, 5);
+    CHECK_EQ_U64(st.iso8601_lines, 6);
     CHECK_EQ_U64(st.empty_slot_lines, 1);
     struct tm tm = {.tm_year = 2026 - 1900, .tm_mon = 11, .tm_mday = 7, .tm_hour = 17,
                     .tm_min = 37, .tm_sec = 22};
     uint64_t base = (uint64_t)timegm(&tm) * 1000000000ull;
-    CHECK(m.nevs >= 6);
-    if (m.nevs >= 6) {
+    CHECK(m.nevs >= 7);
+    if (m.nevs >= 7) {
         CHECK_EQ_U64(m.evs[0].ev.type, NVT_EV_CTRL_STATE);
         CHECK_EQ_U64(m.evs[0].ev.ts_ns, base + 643552000ull);
         CHECK_EQ_U64(m.evs[0].ev.thread, 0);
@@ -317,14 +322,19 @@ static void test_line_10_1(void)
         CHECK_EQ_U64(m.evs[3].ev.ts_ns, 1796665043000001000ull);
         CHECK_EQ_U64(m.evs[4].ev.type, NVT_EV_DMA_READ);
         CHECK_EQ_U64(m.evs[4].ev.ts_ns, base + 1000002000ull);
+        CHECK_EQ_U64(m.evs[5].ev.type, NVT_EV_INTERRUPT);
+        CHECK_EQ_U64(m.evs[5].ev.ts_ns, base + 2000000000ull);
     }
     CHECK_STR(m.devs[0].emulator, "QEMU 11.1.0"); /* given: the log does not override it */
     mem_sink_free(&m);
 
-    /* Not a 10.1 prefix: no fraction, a month 13, no 'Z', a lowercase 't'. Each is refused
-     * with the line number, naming both forms. */
+    /* Not a 10.1 prefix: no seconds, a '.' without digits, a month 13, no 'Z' (a time zone
+     * offset: QEMU prints UTC), a lowercase 't'. Each is refused with the line number, naming
+     * both forms. */
     static const char *const bad[] = {
-        "2026-12-07T17:37:22Z pci_nvme_irq_pin pulsing IRQ pin\n",
+        "2026-12-07T17:37Z pci_nvme_irq_pin pulsing IRQ pin\n",
+        "2026-12-07T17:37:22.Z pci_nvme_irq_pin pulsing IRQ pin\n",
+        "2026-12-07T17:37:22.643552+01:00 pci_nvme_irq_pin pulsing IRQ pin\n",
         "2026-13-07T17:37:22.643552Z pci_nvme_irq_pin pulsing IRQ pin\n",
         "2026-12-07T17:37:22.643552 pci_nvme_irq_pin pulsing IRQ pin\n",
         "2026-12-07t17:37:22.643552Z pci_nvme_irq_pin pulsing IRQ pin\n",
