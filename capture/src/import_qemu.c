@@ -1212,16 +1212,21 @@ static int parse_decimal(const char **pp, const char *end, uint64_t *v, int maxd
     return n;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
- * days_from_civil, public-domain algorithm; no timegm and no time zone involved). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+/* Leap years in [1, y): the Gregorian rule (every 4th, not every 100th, every 400th). */
+static int64_t leaps_before(int64_t y)
 {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
+    y -= 1;
+    return y / 4 - y / 100 + y / 400;
+}
+
+/* Days from 1970-01-01 to y-m-d (y >= 1970, m 1-12, d 1-31), UTC: no time zone involved. */
+static int64_t days_since_epoch(int64_t y, unsigned m, unsigned d)
+{
+    static const uint16_t before_month[12] = {0,   31,  59,  90,  120, 151,
+                                              181, 212, 243, 273, 304, 334};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return 365 * (y - 1970) + leaps_before(y) - leaps_before(1970) + before_month[m - 1] +
+           (leap && m > 2) + (int64_t)d - 1;
 }
 
 /* Exactly n decimal digits at p (p + n <= end checked by the caller); -1 if not. */
@@ -1265,7 +1270,7 @@ static int parse_iso8601(const char **pp, const char *end, uint64_t *ns)
         return -1;
     for (int i = n; i < 9; i++)
         frac *= 10;
-    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+    int64_t days = days_since_epoch(y, (unsigned)mo, (unsigned)d);
     *ns = (uint64_t)(((days * 24 + h) * 60 + mi) * 60 + sec) * 1000000000u + frac;
     *pp = p + 2;
     return 0;

@@ -328,6 +328,27 @@ static void test_line_10_1(void)
     CHECK_STR(m.devs[0].emulator, "QEMU 11.1.0"); /* given: the log does not override it */
     mem_sink_free(&m);
 
+    /* Dates across leap days, century rules and year ends: the same time as timegm gives. */
+    static const int dates[][6] = {
+        {1970, 1, 1, 0, 0, 0},    {1999, 12, 31, 23, 59, 59}, {2000, 2, 29, 12, 0, 0},
+        {2024, 2, 29, 23, 59, 59}, {2024, 3, 1, 0, 0, 0},      {2026, 12, 31, 23, 59, 59},
+        {2100, 2, 28, 1, 2, 3},   {2100, 3, 1, 4, 5, 6},      {2400, 2, 29, 7, 8, 9},
+    };
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        const int *t = dates[i];
+        char one[128];
+        snprintf(one, sizeof one,
+                 "%04d-%02d-%02dT%02d:%02d:%02d.000001Z pci_nvme_irq_pin pulsing IRQ pin\n", t[0],
+                 t[1], t[2], t[3], t[4], t[5]);
+        struct tm tmi = {.tm_year = t[0] - 1900, .tm_mon = t[1] - 1, .tm_mday = t[2],
+                         .tm_hour = t[3], .tm_min = t[4], .tm_sec = t[5]};
+        CHECK(import_text(one, strlen(one), NULL, &m, &st, &err) == 0);
+        CHECK(m.nevs == 2);
+        if (m.nevs == 2)
+            CHECK_EQ_U64(m.evs[0].ev.ts_ns, (uint64_t)timegm(&tmi) * 1000000000ull + 1000);
+        mem_sink_free(&m);
+    }
+
     /* Not a 10.1 prefix: no seconds, a '.' without digits, a month 13, no 'Z' (a time zone
      * offset: QEMU prints UTC), a lowercase 't'. Each is refused with the line number, naming
      * both forms. */
