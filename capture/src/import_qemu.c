@@ -40,6 +40,7 @@
 #define MAX_QID 65535
 #define MAX_UNKNOWN_NAMES 64  /* distinct unknown names tracked; more are summed as "others" */
 #define MAX_QUEUE_OPS 16      /* queue creations/deletions waiting for their completion */
+#define THREAD_UNKNOWN 0      /* the record header's thread when QEMU printed none (schema.h) */
 
 enum { HAVE_VENDOR = 1, HAVE_DEVICE = 2, HAVE_CLASS = 4, HAVE_SSVID = 8, HAVE_SSID = 16 };
 
@@ -1287,7 +1288,7 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     int fdigits;
     if (p < end && *p >= '0' && *p <= '9' && parse_iso8601(&p, end, &imp->ts) == 0) {
         /* "YYYY-MM-DDTHH:MM:SS.ffffffZ " (10.1+): no thread id */
-        imp->thread = 0;
+        imp->thread = THREAD_UNKNOWN;
         imp->st.iso8601_lines++;
     } else if (p = line, parse_decimal(&p, end, &tid, 10) >= 0 && tid <= 0xffffffffu &&
                p < end && *p++ == '@' && parse_decimal(&p, end, &sec, 12) >= 0 && p < end &&
