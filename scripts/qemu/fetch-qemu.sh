@@ -95,7 +95,7 @@ deps=$(apt-cache "${aptopts[@]}" show "qemu-system-x86=$ver" "qemu-system-common
 while IFS= read -r dep; do
   [ -n "$dep" ] || continue
   name=${dep%% *}
-  case $name in qemu-*|ipxe-qemu|seabios|\${*) continue ;; esac
+  case $name in qemu-*|ipxe-qemu|seabios|"\${"*) continue ;; esac # "${misc:Depends}"-style leftovers
   want=""
   if [[ $dep =~ \(\>=\ ([^\)]*)\) ]]; then want=${BASH_REMATCH[1]}; fi
   have=$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)
