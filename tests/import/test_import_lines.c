@@ -100,18 +100,27 @@ static void check_counts(const char *log, const struct mem_sink *m, const nvt_qe
     CHECK_EQ_U64(last->u.stats.warnings, 0);
 }
 
+/* Loads the real log of data/ name, imports it (opts may be NULL) into m and checks what every
+ * boot log of QEMU line version must give. Returns the log text (free it). */
+static char *import_real_log(const char *name, unsigned version, const nvt_qemu_import_opts *o,
+                             struct mem_sink *m, nvt_qemu_import_stats *st, size_t *len)
+{
+    char *log = load_log(name, len);
+    nvt_error err;
+    CHECK(import_text(log, *len, o, m, st, &err) == 0);
+    check_counts(log, m, st);
+    check_names_of_line(log, version);
+    return log;
+}
+
 /* ------------------------------------------------------------------ 7.2 ---- */
 
 static void test_line_7_2(void)
 {
     size_t len;
-    char *log = load_log("boot-qemu-7.2.log.zst", &len);
     struct mem_sink m = {0};
     nvt_qemu_import_stats st;
-    nvt_error err;
-    CHECK(import_text(log, len, NULL, &m, &st, &err) == 0);
-    check_counts(log, &m, &st);
-    check_names_of_line(log, QEMU_V(7, 2));
+    char *log = import_real_log("boot-qemu-7.2.log.zst", QEMU_V(7, 2), NULL, &m, &st, &len);
     CHECK_EQ_U64(st.iso8601_lines, 0);
     CHECK_EQ_U64(st.empty_slot_lines, 0);
     /* 7.2 names of the shadow doorbells are in this boot (Linux sends Doorbell Buffer Config) */
@@ -139,14 +148,11 @@ static void dbbuf_addrs(const char *log, uint64_t *dbs, uint64_t *eis)
 static void test_line_10_0(void)
 {
     size_t len;
-    char *log = load_log("boot-qemu-10.0.log.zst", &len);
     struct mem_sink m = {0};
     nvt_qemu_import_stats st;
     nvt_error err;
     nvt_qemu_import_opts o = {.name = "boot-qemu-10.0.log", .emulator = "QEMU 10.0.2"};
-    CHECK(import_text(log, len, &o, &m, &st, &err) == 0);
-    check_counts(log, &m, &st);
-    check_names_of_line(log, QEMU_V(10, 0));
+    char *log = import_real_log("boot-qemu-10.0.log.zst", QEMU_V(10, 0), &o, &m, &st, &len);
     CHECK_EQ_U64(m.ndevs, 1);
     CHECK_STR(m.devs[0].bdf, "0000:00:02.0");
     CHECK_EQ_U64(m.devs[0].vendor_id, 0x1b36);
