@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "nvmetrace/import.h"
+#include "nvmetrace/qemu.h"
 #include "import_qemu.h"
 
 #define MAX_LINE (64 * 1024)  /* longer lines are malformed: QEMU's are < 300 bytes */
@@ -115,6 +116,12 @@ struct nvt_qemu_importer {
     nvt_qemu_import_stats st;
     int failed, finishing, finished;
     int opts_emulator_given;  /* opts.emulator was set: the log does not override it */
+    /* The QEMU line opts.emulator names (nvmetrace/qemu.h), NULL if it names no version, and
+     * what of the log disagrees with it: lines of the other prefix form, lines of the other
+     * shadow-doorbell names (the first such name kept). */
+    const struct nvt_qemu_line *qline;
+    uint64_t other_prefix_lines, other_shadow_lines;
+    const char *other_shadow_name;
 
     /* line assembly */
     char *part;
@@ -1284,7 +1291,7 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     if (len == 0)
         return 0;
     const char *p = line, *end = line + len;
-    uint64_t tid, sec, frac;
+    uint64_t tid, sec, frac, iso_before = imp->st.iso8601_lines;
     int fdigits;
     if (p < end && *p >= '0' && *p <= '9' && parse_iso8601(&p, end, &imp->ts) == 0) {
         /* "YYYY-MM-DDTHH:MM:SS.ffffffZ " (10.1+): no thread id */
@@ -1305,6 +1312,9 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
                         "or \"YYYY-MM-DDTHH:MM:SS.ffffffZ \" (10.1+) prefix (QEMU must run "
                         "with -msg timestamp=on)");
     }
+    int iso = imp->st.iso8601_lines != iso_before;
+    if (imp->qline && iso != (imp->qline->log_prefix == NVT_QLOG_ISO8601))
+        imp->other_prefix_lines++;
     if (!imp->opts_emulator_given && imp->st.iso8601_lines == 1)
         snprintf(imp->emulator, sizeof imp->emulator, "QEMU 10.1 or later (ISO-8601 log)");
 
@@ -1329,6 +1339,11 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
         count_unknown(imp, name, nlen);
         imp->last_ts = imp->ts;
         return 0;
+    }
+    if (imp->qline && def->kind >= QK_SHADOW_SQ && def->kind <= QK_EVENTIDX_CQ &&
+        (def->since != 0) != (imp->qline->shadow_v8_names != 0)) {
+        if (!imp->other_shadow_lines++)
+            imp->other_shadow_name = def->name;
     }
     struct qemu_arg a[QEMU_MAX_ARGS];
     memset(a, 0, sizeof a);
@@ -1444,6 +1459,10 @@ nvt_qemu_importer *nvt_qemu_import_new(const nvt_qemu_import_opts *opts,
     snprintf(imp->emulator, sizeof imp->emulator, "%s",
              imp->opts.emulator ? imp->opts.emulator : "QEMU");
     imp->opts_emulator_given = imp->opts.emulator != NULL;
+    unsigned major, minor, micro;
+    if (imp->opts.emulator &&
+        nvt_qemu_parse_version(imp->opts.emulator, &major, &minor, &micro) == 0)
+        imp->qline = nvt_qemu_line_for(major, minor, NULL);
     imp->opts.name = imp->name;
     imp->opts.emulator = imp->emulator;
     imp->sink = *sink;
@@ -1551,6 +1570,28 @@ static int write_summary(nvt_qemu_importer *imp, nvt_error *err)
     return annotate(imp, -1, NVT_ANN_WARNING, buf, n, err);
 }
 
+/* The log is not what the QEMU line of opts.emulator prints (nvmetrace/qemu.h): the version
+ * string is wrong for this log (a wrapper, another binary) or the table is. A warning, not an
+ * error: every form is read whatever the version. */
+static int note_version_mismatch(nvt_qemu_importer *imp, nvt_error *err)
+{
+    const struct nvt_qemu_line *l = imp->qline;
+    char prefix[128] = "", shadow[160] = "";
+    if (imp->other_prefix_lines)
+        snprintf(prefix, sizeof prefix, " %llu lines with the %s prefix",
+                 (unsigned long long)imp->other_prefix_lines,
+                 l->log_prefix == NVT_QLOG_ISO8601 ? "tid@seconds.microseconds (7.2-10.0)"
+                                                   : "ISO-8601 (10.1+)");
+    if (imp->other_shadow_lines)
+        snprintf(shadow, sizeof shadow, "%s %llu lines of shadow-doorbell event names it does "
+                 "not print (the first: %s)",
+                 prefix[0] ? ";" : "", (unsigned long long)imp->other_shadow_lines,
+                 imp->other_shadow_name);
+    return annotatef(imp, -1, NVT_ANN_WARNING, err,
+                     "the log does not match %s (QEMU %u.%u's row in nvmetrace/qemu.h):%s%s",
+                     imp->emulator, l->major, l->minor, prefix, shadow);
+}
+
 int nvt_qemu_import_finish(nvt_qemu_importer *imp, nvt_error *err)
 {
     if (imp->finished)
@@ -1570,6 +1611,8 @@ int nvt_qemu_import_finish(nvt_qemu_importer *imp, nvt_error *err)
     imp->thread = 0;
     if (rc == 0)
         rc = close_cmd(imp, err);
+    if (rc == 0 && !was_failed && (imp->other_prefix_lines || imp->other_shadow_lines))
+        rc = note_version_mismatch(imp, err);
     if (rc == 0 && !was_failed && (imp->st.unknown_lines || imp->st.bad_lines))
         rc = write_summary(imp, err);
     if (rc == 0 && !was_failed) {

@@ -332,7 +332,35 @@ static void test_line_10_1(void)
         CHECK_EQ_U64(m.evs[5].ev.ts_ns, base + 2000000000ull);
     }
     CHECK_STR(m.devs[0].emulator, "QEMU 11.1.0"); /* given: the log does not override it */
+    /* the one tid@ line is not what 11.1 prints (qemu.h's 10.2 row): a warning at the end */
+    CHECK(m.nevs >= 2 && m.evs[m.nevs - 2].ev.type == NVT_EV_ANNOTATION);
+    if (m.nevs >= 2)
+        CHECK_STR(m.evs[m.nevs - 2].text,
+                  "the log does not match QEMU 11.1.0 (QEMU 10.2's row in nvmetrace/qemu.h): 1 "
+                  "lines with the tid@seconds.microseconds (7.2-10.0) prefix");
     mem_sink_free(&m);
+
+    /* a 7.2 log said to be 10.1's: both the prefix and the shadow-doorbell names disagree */
+    size_t len72;
+    char *log72 = load_log("boot-qemu-7.2.log.zst", &len72);
+    nvt_qemu_import_opts wrong = {.emulator = "QEMU 10.1.0"};
+    CHECK(import_text(log72, len72, &wrong, &m, &st, &err) == 0);
+    size_t notes = 0;
+    for (size_t i = 0; i < m.nevs; i++)
+        if (m.evs[i].ev.type == NVT_EV_ANNOTATION &&
+            strstr(m.evs[i].text, "the log does not match QEMU 10.1.0 (QEMU 10.1's row in "
+                                  "nvmetrace/qemu.h): ") == m.evs[i].text) {
+            char want[160];
+            snprintf(want, sizeof want, " %zu lines with the tid@seconds.microseconds (7.2-10.0) "
+                     "prefix; ", lines_of(log72));
+            CHECK(strstr(m.evs[i].text, want) != NULL);
+            CHECK(strstr(m.evs[i].text, "lines of shadow-doorbell event names it does not print "
+                                        "(the first: pci_nvme_eventidx_sq)") != NULL);
+            notes++;
+        }
+    CHECK_EQ_U64(notes, 1);
+    mem_sink_free(&m);
+    free(log72);
 
     /* Dates across leap days, century rules and year ends: the same time as timegm gives. */
     static const int dates[][6] = {
