@@ -430,11 +430,16 @@ static void test_limits(void)
     CHECK(nvt_tap_close(tap, errbuf) == 0);
     struct trace t;
     CHECK(trace_load(path, &t) == 0);
-    CHECK_EQ_U64(t.n, 2);
-    if (t.n == 2) {
-        CHECK_EQ_U64(t.v[1].ev.type, NVT_EV_CAPTURE_STATS);
-        CHECK_EQ_U64(t.v[1].ev.u.stats.dropped, 1);
-        CHECK_EQ_U64(t.v[1].ev.u.stats.recorded, 1);
+    /* The doorbell, then the statistics: the writer also records them on its own when the
+     * drop count changes, so a loaded machine may show them twice before the final record. */
+    CHECK(t.n == 2 || t.n == 3);
+    if (t.n >= 2) {
+        CHECK_EQ_U64(t.v[0].ev.type, NVT_EV_DOORBELL);
+        for (size_t i = 1; i < t.n; i++) {
+            CHECK_EQ_U64(t.v[i].ev.type, NVT_EV_CAPTURE_STATS);
+            CHECK_EQ_U64(t.v[i].ev.u.stats.dropped, 1);
+        }
+        CHECK_EQ_U64(t.v[t.n - 1].ev.u.stats.recorded, 1);
     }
     trace_free(&t);
 }
