@@ -6,6 +6,35 @@
 #include "filter.h"
 #include "nvmetrace/format.h"
 
+struct held_stats {
+    int held, wanted;
+    uint32_t device;
+    uint64_t ts_ns;
+    uint8_t rec[NVT_HDR_LEN + NVT_BODY_CAPTURE_STATS_LEN];
+};
+
+static void hold(struct held_stats *h, const nvt_event *ev, int wanted)
+{
+    h->held = 1;
+    h->wanted = wanted;
+    h->device = ev->device;
+    h->ts_ns = ev->ts_ns;
+    memcpy(h->rec, ev->raw, sizeof h->rec); /* the reader checked the length */
+}
+
+/* Writes the held statistics; with recorded, as the end marker counting that many events. */
+static int write_held(nvt_writer *w, struct held_stats *h, const uint64_t *recorded,
+                      nvt_error *err)
+{
+    if (recorded) {
+        uint64_t v = *recorded;
+        for (int i = 0; i < 8; i++) /* events recorded: the body's first field, little-endian */
+            h->rec[NVT_HDR_LEN + i] = (uint8_t)(v >> (8 * i));
+    }
+    h->held = 0;
+    return nvt_writer_write_raw(w, h->device, h->ts_ns, h->rec, sizeof h->rec, err);
+}
+
 static int run(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
@@ -70,21 +99,40 @@ static int run(int argc, char **argv)
     nvt_event ev;
     memset(&ev, 0, sizeof ev);
     int rc;
+    /* Capture statistics are held back one record: the last one is the end marker and must
+     * count the events the output holds, so it is kept whatever the filters say. */
+    struct held_stats stats = {0};
+    uint64_t events_written = 0;
     while ((rc = nvt_reader_next(r, &ev, &err)) == 1) {
         /* IDBs come before their packets; copy every device seen so far, in order, so
          * device indexes stay the same in the output. */
         for (; devices_written < nvt_reader_device_count(r); devices_written++)
             if (nvt_writer_add_device(w, nvt_reader_device(r, devices_written), &err) < 0)
                 goto fail;
+        if (stats.held && stats.wanted && write_held(w, &stats, NULL, &err) < 0)
+            goto fail;
+        stats.held = 0;
+        if (ev.type == NVT_EV_CAPTURE_STATS) {
+            hold(&stats, &ev, filter_match(&f, &ev));
+            continue;
+        }
         if (!filter_match(&f, &ev))
             continue;
         /* The writer may renumber the record in place: give it a copy, not the reader's buffer. */
         memcpy(rec, ev.raw, ev.raw_len);
         if (nvt_writer_write_raw(w, ev.device, ev.ts_ns, rec, ev.raw_len, &err) < 0)
             goto fail;
+        events_written++;
     }
     if (rc < 0 && !salvage)
         goto fail;
+    if (stats.held) {
+        /* Cut after it: not the end marker any more, so only if the filters want it. */
+        int final = rc == 0 && !nvt_reader_truncated(r);
+        if ((final || stats.wanted) &&
+            write_held(w, &stats, final ? &events_written : NULL, &err) < 0)
+            goto fail;
+    }
     if (salvage && (rc < 0 || nvt_reader_truncated(r))) {
         /* Keep what came before the damage, and say in the file itself where it was cut. */
         char text[700];
@@ -134,7 +182,9 @@ const struct nvt_command cmd_convert = {
     "    Copies the events of IN that pass the filters to OUT, with the same devices,\n"
     "    timestamps and record bytes. OUT is zstd-compressed when its name ends in .zst,\n"
     "    unless --zstd or --no-zstd says otherwise; tshark and Wireshark open both forms.\n"
-    "    Sequence numbers are kept, so gaps show where events were filtered out.\n\n"
+    "    Sequence numbers are kept, so gaps show where events were filtered out. The final\n"
+    "    capture statistics (the end marker) are kept whatever the filters, counting the\n"
+    "    events OUT holds, with the source's drop counts.\n\n"
     "OPTIONS\n"
     "  -o, --output OUT   the file to write (- for standard output)\n"
     "      --zstd         compress whatever OUT is called\n"

@@ -13,6 +13,7 @@ struct nvt_writer {
     uint32_t ndevices;
     uint64_t seq;
     int keep_seq;
+    int allow_invalid;
     char name[256];
 };
 
@@ -79,6 +80,7 @@ nvt_writer *nvt_writer_open(const char *path, const nvt_writer_opts *opts, nvt_e
         return NULL;
     }
     w->keep_seq = o.keep_seq;
+    w->allow_invalid = o.allow_invalid;
     snprintf(w->name, sizeof w->name, "%s", strcmp(path, "-") ? path : "<stdout>");
     w->os = nvt_os_open(path, zstd, o.zstd_level ? o.zstd_level : 3, err);
     if (!w->os) {
@@ -154,6 +156,16 @@ static int write_epb(nvt_writer *w, uint32_t device, uint64_t ts_ns, const uint8
         nvt_set_error(err, NVT_E_ARG, w->name, UINT64_MAX,
                       "event for device %u but only %u devices were added", device, w->ndevices);
         return -1;
+    }
+    if (!w->allow_invalid) {
+        /* What the reader would reject is refused here, with the reader's own words. */
+        nvt_event check;
+        char msg[300];
+        if (nvt_record_decode(rec, rec_len, &check, msg, sizeof msg) != NVT_OK) {
+            nvt_set_error(err, NVT_E_ARG, w->name, nvt_os_offset(w->os),
+                          "refusing to write an invalid record: %s", msg);
+            return -1;
+        }
     }
     size_t cap = NVT_EXP_PDU_PREFIX_LEN + rec_len;
     size_t padded = (cap + 3) & ~(size_t)3;
