@@ -100,7 +100,7 @@ static int end_stream(nvt_reader *r, nvt_error *err)
         return -1;
     if (!had_marker && !r->truncated) {
         snprintf(r->warning, sizeof r->warning,
-                 "%s: the trace ends without its final statistics: cut short? (last block at "
+                 "%s: the trace ends without its final statistics: cut short? (it ends at "
                  "offset %llu%s)", nvt_is_name(r->is), (unsigned long long)r->block_off,
                  nvt_is_compressed(r->is) ? " in the decompressed stream" : "");
         if (warning_fn)

@@ -462,7 +462,8 @@ int scen_write(const char *path, const struct scen *s, nvt_error *err)
     st.u.stats.recorded = nvt_writer_next_seq(g.w); /* the records before it */
     st.u.stats.dropped = s->dropped;
     st.u.stats.overflows = s->dropped ? 1 : 0;
-    emit(&g, 0, &st, 100);
+    if (!s->no_end_marker)
+        emit(&g, 0, &st, 100);
     if (g.failed) {
         nvt_writer_close(g.w, NULL);
         return -1;

@@ -39,6 +39,7 @@ struct scen {
     int reserved_sqe;        /* an SQE with CDW0 bits 13:10 set */
     int cq_overrun;          /* CQ 1 of 4 entries filled without head doorbells */
     uint64_t dropped;        /* CAPTURE_STATS dropped count */
+    int no_end_marker;       /* no final CAPTURE_STATS: a trace cut short */
 };
 
 /* Writes the scenario to path. Returns 0, or -1 with err filled. */

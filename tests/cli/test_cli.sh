@@ -227,6 +227,13 @@ for c in dump info stats; do
   expect_rc 0 "$nvt" $c "$tmp/t.pcapng"
   ! grep -q 'cut short' "$tmp/err" && ok || bad "$c warned about a whole trace"
 done
+expect_rc 0 "$nvt" dump "$tmp/noend.pcapng"
+expect_grep "noend.pcapng: the trace ends without its final statistics: cut short\? \(it ends at offset $lastoff\)" "$tmp/err"
+expect_rc 0 "$nvt" lint "$tmp/noend.pcapng"   # a warning finding: exit 0 unless --strict
+expect_grep "warning: trace-cut-short: .*noend.pcapng: the trace ends without its final statistics" "$tmp/out"
+expect_rc 1 "$nvt" lint --strict "$tmp/noend.pcapng"
+expect_rc 0 "$nvt" lint "$tmp/t.pcapng"
+! grep -q 'trace-cut-short' "$tmp/out" && ok || bad "lint found a whole trace cut short"
 expect_rc 1 "$nvt" dump "$tmp/miscount.pcapng"
 expect_grep "miscount.pcapng: offset $lastoff: the final capture statistics say $((nrec + 1)) events were recorded, but the trace holds $nrec" "$tmp/err"
 
