@@ -6,33 +6,17 @@
 #include "filter.h"
 #include "nvmetrace/format.h"
 
+/* Capture statistics held back one record: the last one is the end marker. */
 struct held_stats {
     int held, wanted;
-    uint32_t device;
-    uint64_t ts_ns;
-    uint8_t rec[NVT_HDR_LEN + NVT_BODY_CAPTURE_STATS_LEN];
+    nvt_event ev; /* no pointers in a statistics record: a copy outlives the reader's buffer */
 };
 
-static void hold(struct held_stats *h, const nvt_event *ev, int wanted)
+/* Writes the held statistics as they were, or as the end marker counting what OUT holds. */
+static int write_held(nvt_writer *w, struct held_stats *h, int as_end, nvt_error *err)
 {
-    h->held = 1;
-    h->wanted = wanted;
-    h->device = ev->device;
-    h->ts_ns = ev->ts_ns;
-    memcpy(h->rec, ev->raw, sizeof h->rec); /* the reader checked the length */
-}
-
-/* Writes the held statistics; with recorded, as the end marker counting that many events. */
-static int write_held(nvt_writer *w, struct held_stats *h, const uint64_t *recorded,
-                      nvt_error *err)
-{
-    if (recorded) {
-        uint64_t v = *recorded;
-        for (int i = 0; i < 8; i++) /* events recorded: the body's first field, little-endian */
-            h->rec[NVT_HDR_LEN + i] = (uint8_t)(v >> (8 * i));
-    }
     h->held = 0;
-    return nvt_writer_write_raw(w, h->device, h->ts_ns, h->rec, sizeof h->rec, err);
+    return as_end ? nvt_writer_write_end(w, &h->ev, err) : nvt_writer_write(w, &h->ev, NULL, err);
 }
 
 static int run(int argc, char **argv)
@@ -102,18 +86,17 @@ static int run(int argc, char **argv)
     /* Capture statistics are held back one record: the last one is the end marker and must
      * count the events the output holds, so it is kept whatever the filters say. */
     struct held_stats stats = {0};
-    uint64_t events_written = 0;
     while ((rc = nvt_reader_next(r, &ev, &err)) == 1) {
         /* IDBs come before their packets; copy every device seen so far, in order, so
          * device indexes stay the same in the output. */
         for (; devices_written < nvt_reader_device_count(r); devices_written++)
             if (nvt_writer_add_device(w, nvt_reader_device(r, devices_written), &err) < 0)
                 goto fail;
-        if (stats.held && stats.wanted && write_held(w, &stats, NULL, &err) < 0)
+        if (stats.held && stats.wanted && write_held(w, &stats, 0, &err) < 0)
             goto fail;
         stats.held = 0;
         if (ev.type == NVT_EV_CAPTURE_STATS) {
-            hold(&stats, &ev, filter_match(&f, &ev));
+            stats = (struct held_stats){1, filter_match(&f, &ev), ev};
             continue;
         }
         if (!filter_match(&f, &ev))
@@ -122,15 +105,13 @@ static int run(int argc, char **argv)
         memcpy(rec, ev.raw, ev.raw_len);
         if (nvt_writer_write_raw(w, ev.device, ev.ts_ns, rec, ev.raw_len, &err) < 0)
             goto fail;
-        events_written++;
     }
     if (rc < 0 && !salvage)
         goto fail;
     if (stats.held) {
         /* Cut after it: not the end marker any more, so only if the filters want it. */
         int final = rc == 0 && !nvt_reader_truncated(r);
-        if ((final || stats.wanted) &&
-            write_held(w, &stats, final ? &events_written : NULL, &err) < 0)
+        if ((final || stats.wanted) && write_held(w, &stats, final, &err) < 0)
             goto fail;
     }
     if (salvage && (rc < 0 || nvt_reader_truncated(r))) {

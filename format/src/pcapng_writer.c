@@ -12,6 +12,7 @@ struct nvt_writer {
     nvt_ostream *os;
     uint32_t ndevices;
     uint64_t seq;
+    uint64_t events;      /* records written other than capture statistics */
     int keep_seq;
     int allow_invalid;
     char name[256];
@@ -217,8 +218,10 @@ int nvt_writer_write(nvt_writer *w, const nvt_event *ev, const char *comment, nv
     if (!w->keep_seq)
         put_le64(rec + 8, w->seq);
     int rc = write_epb(w, ev->device, ev->ts_ns, rec, n, comment, err);
-    if (rc == 0)
+    if (rc == 0) {
         w->seq++;
+        w->events += ev->type != NVT_EV_CAPTURE_STATS;
+    }
     if (rec != small)
         free(rec);
     return rc;
@@ -236,7 +239,16 @@ int nvt_writer_write_raw(nvt_writer *w, uint32_t device, uint64_t ts_ns, uint8_t
     if (write_epb(w, device, ts_ns, rec, len, NULL, err) < 0)
         return -1;
     w->seq++;
+    w->events += rec[1] != NVT_EV_CAPTURE_STATS;
     return 0;
+}
+
+int nvt_writer_write_end(nvt_writer *w, const nvt_event *stats, nvt_error *err)
+{
+    nvt_event end = *stats;
+    end.type = NVT_EV_CAPTURE_STATS;
+    end.u.stats.recorded = w->events;
+    return nvt_writer_write(w, &end, NULL, err);
 }
 
 uint64_t nvt_writer_next_seq(const nvt_writer *w) { return w->seq; }

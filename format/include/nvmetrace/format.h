@@ -144,6 +144,12 @@ int nvt_writer_write(nvt_writer *w, const nvt_event *ev, const char *comment, nv
 int nvt_writer_write_raw(nvt_writer *w, uint32_t device, uint64_t ts_ns, uint8_t *rec,
                          size_t len, nvt_error *err);
 
+/* Writes the end marker: capture statistics with stats' device, timestamp, seq (if kept),
+ * dropped, overflows and warnings, and "events recorded" = the records this writer wrote
+ * that are not capture statistics, which is what a reader checks it against. For producers
+ * that copy or filter another trace (convert, minimize, export). Returns 0 or -1. */
+int nvt_writer_write_end(nvt_writer *w, const nvt_event *stats, nvt_error *err);
+
 /* Seq the next record written will get. */
 uint64_t nvt_writer_next_seq(const nvt_writer *w);
 
