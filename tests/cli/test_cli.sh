@@ -237,5 +237,22 @@ expect_rc 0 "$nvt" lint "$tmp/t.pcapng"
 expect_rc 1 "$nvt" dump "$tmp/miscount.pcapng"
 expect_grep "miscount.pcapng: offset $lastoff: the final capture statistics say $((nrec + 1)) events were recorded, but the trace holds $nrec" "$tmp/err"
 
+# index checks its output before reading the trace, and says why it cannot write there.
+mkdir "$tmp/adir"
+expect_rc 1 "$nvt" index "$tmp/big.pcapng" -o "$tmp/adir"
+expect_grep "adir: cannot create the index: it is a directory" "$tmp/err"
+[ -z "$(ls -A "$tmp/adir")" ] && ok || bad "index left files in the directory"
+! ls "$tmp"/adir.tmp-* >/dev/null 2>&1 && ok || bad "index left its temporary file"
+expect_rc 1 "$nvt" index "$tmp/big.pcapng" -o "$tmp/no-such-dir/x.db"
+expect_grep "x.db: cannot create the index: .*no-such-dir/x.db.tmp-[0-9]+: No such file or directory" "$tmp/err"
+mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
+if touch "$tmp/ro/probe" 2>/dev/null; then
+  rm -f "$tmp/ro/probe" # root writes anyway: nothing to check
+else
+  expect_rc 1 "$nvt" index "$tmp/big.pcapng" -o "$tmp/ro/x.db"
+  expect_grep "ro/x.db: cannot create the index: .*: Permission denied" "$tmp/err"
+fi
+chmod 755 "$tmp/ro"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
