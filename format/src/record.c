@@ -183,6 +183,26 @@ static int unknown_bytes_zero(const uint8_t *entry, unsigned n, uint64_t known)
     return 1;
 }
 
+/* A raw SQE or CQE of n bytes is known in full unless RECONSTRUCTED, and bytes outside its
+ * known-byte mask are zero. Returns 0, or -1 with msg filled. */
+static int check_known(const nvt_event *ev, const uint8_t *entry, unsigned n, uint64_t known,
+                       const char *what, char *msg, size_t msglen)
+{
+    uint64_t full = n >= 64 ? UINT64_MAX : (1ull << n) - 1;
+    if (!(ev->flags & NVT_F_RECONSTRUCTED) && known != full) {
+        snprintf(msg, msglen, "%s record: known-byte mask 0x%0*llx without the RECONSTRUCTED "
+                 "flag (a raw %s is known in full)", type_names[ev->type], (int)n / 4,
+                 (unsigned long long)known, what);
+        return -1;
+    }
+    if (!unknown_bytes_zero(entry, n, known)) {
+        snprintf(msg, msglen, "%s record: %s bytes outside the known-byte mask are not zero",
+                 type_names[ev->type], what);
+        return -1;
+    }
+    return 0;
+}
+
 /* The value rules of schema v1 (docs/format.md, "What the reader rejects"): every field a
  * consumer may index, shift or switch on is in range once a record has decoded. Returns 0, or
  * -1 with msg filled. */
@@ -305,30 +325,9 @@ static int check_fields(const nvt_event *ev, char *msg, size_t msglen)
         break;
     }
     case NVT_EV_SUBMISSION:
-        if (!(ev->flags & NVT_F_RECONSTRUCTED) && ev->u.sub.known != UINT64_MAX) {
-            snprintf(msg, msglen, "%s record: known-byte mask 0x%016llx without the "
-                     "RECONSTRUCTED flag (a raw SQE is known in full)", tn,
-                     (unsigned long long)ev->u.sub.known);
-            return -1;
-        }
-        if (!unknown_bytes_zero(ev->u.sub.sqe, NVT_SQE_LEN, ev->u.sub.known)) {
-            snprintf(msg, msglen, "%s record: SQE bytes outside the known-byte mask are not zero",
-                     tn);
-            return -1;
-        }
-        break;
+        return check_known(ev, ev->u.sub.sqe, NVT_SQE_LEN, ev->u.sub.known, "SQE", msg, msglen);
     case NVT_EV_COMPLETION:
-        if (!(ev->flags & NVT_F_RECONSTRUCTED) && ev->u.cpl.known != 0xffff) {
-            snprintf(msg, msglen, "%s record: known-byte mask 0x%04x without the RECONSTRUCTED "
-                     "flag (a raw CQE is known in full)", tn, ev->u.cpl.known);
-            return -1;
-        }
-        if (!unknown_bytes_zero(ev->u.cpl.cqe, NVT_CQE_LEN, ev->u.cpl.known)) {
-            snprintf(msg, msglen, "%s record: CQE bytes outside the known-byte mask are not zero",
-                     tn);
-            return -1;
-        }
-        break;
+        return check_known(ev, ev->u.cpl.cqe, NVT_CQE_LEN, ev->u.cpl.known, "CQE", msg, msglen);
     case NVT_EV_CTRL_STATE:
         if (ev->u.state.state < NVT_STATE_RESET || ev->u.state.state > NVT_STATE_MAX) {
             snprintf(msg, msglen, "%s record: controller state %u is not %u-%u", tn,
