@@ -177,6 +177,8 @@ static int fits(uint64_t value, unsigned size)
  * bytes are written as zero: anything else is not what the producer knew). */
 static int unknown_bytes_zero(const uint8_t *entry, unsigned n, uint64_t known)
 {
+    if (n >= 64 ? known == UINT64_MAX : known == (1ull << n) - 1)
+        return 1; /* the common case: a raw entry, known in full */
     for (unsigned i = 0; i < n; i++)
         if (!(known >> i & 1) && entry[i])
             return 0;
