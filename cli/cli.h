@@ -32,6 +32,7 @@ extern const struct nvt_command cmd_report;
 extern const struct nvt_command cmd_replay;
 extern const struct nvt_command cmd_minimize;
 extern const struct nvt_command cmd_export;
+extern const struct nvt_command cmd_qemu_versions;
 /* `nvmetrace import qtest` (cli/cmd_export.c): argv[0] "import", argv[1] "qtest". */
 int cli_import_qtest(int argc, char **argv);
 /* Helpers shared by subcommands (cli/util.c). */

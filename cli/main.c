@@ -20,6 +20,7 @@ static const struct nvt_command *const commands[] = {
     &cmd_replay,
     &cmd_export,
     &cmd_minimize,
+    &cmd_qemu_versions,
     /* helpers add their subcommands here, one line each */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -33,9 +34,9 @@ static void print_overview(FILE *out)
             "Record, decode, analyze and replay the traffic between a guest and an emulated\n"
             "NVMe controller. Traces are pcapng files (optionally zstd-compressed, .pcapng.zst).\n\n"
             "commands:\n");
-    fprintf(out, "  %-10s %s\n", "help", "list commands, or show one command's manual");
+    fprintf(out, "  %-13s %s\n", "help", "list commands, or show one command's manual");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(out, "  %-13s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\nExit status: 0 success, 1 failure (bad input, I/O error, failed check),\n"
                  "2 usage error. Subcommands may define more; see their --help.\n");
 }
