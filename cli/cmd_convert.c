@@ -6,6 +6,19 @@
 #include "filter.h"
 #include "nvmetrace/format.h"
 
+/* Capture statistics held back one record: the last one is the end marker. */
+struct held_stats {
+    int held, wanted;
+    nvt_event ev; /* no pointers in a statistics record: a copy outlives the reader's buffer */
+};
+
+/* Writes the held statistics as they were, or as the end marker counting what OUT holds. */
+static int write_held(nvt_writer *w, struct held_stats *h, int as_end, nvt_error *err)
+{
+    h->held = 0;
+    return as_end ? nvt_writer_write_end(w, &h->ev, err) : nvt_writer_write(w, &h->ev, NULL, err);
+}
+
 static int run(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
@@ -70,12 +83,22 @@ static int run(int argc, char **argv)
     nvt_event ev;
     memset(&ev, 0, sizeof ev);
     int rc;
+    /* Capture statistics are held back one record: the last one is the end marker and must
+     * count the events the output holds, so it is kept whatever the filters say. */
+    struct held_stats stats = {0};
     while ((rc = nvt_reader_next(r, &ev, &err)) == 1) {
         /* IDBs come before their packets; copy every device seen so far, in order, so
          * device indexes stay the same in the output. */
         for (; devices_written < nvt_reader_device_count(r); devices_written++)
             if (nvt_writer_add_device(w, nvt_reader_device(r, devices_written), &err) < 0)
                 goto fail;
+        if (stats.held && stats.wanted && write_held(w, &stats, 0, &err) < 0)
+            goto fail;
+        stats.held = 0;
+        if (ev.type == NVT_EV_CAPTURE_STATS) {
+            stats = (struct held_stats){1, filter_match(&f, &ev), ev};
+            continue;
+        }
         if (!filter_match(&f, &ev))
             continue;
         /* The writer may renumber the record in place: give it a copy, not the reader's buffer. */
@@ -85,6 +108,12 @@ static int run(int argc, char **argv)
     }
     if (rc < 0 && !salvage)
         goto fail;
+    if (stats.held) {
+        /* Cut after it: not the end marker any more, so only if the filters want it. */
+        int final = rc == 0 && !nvt_reader_truncated(r);
+        if ((final || stats.wanted) && write_held(w, &stats, final, &err) < 0)
+            goto fail;
+    }
     if (salvage && (rc < 0 || nvt_reader_truncated(r))) {
         /* Keep what came before the damage, and say in the file itself where it was cut. */
         char text[700];
@@ -134,7 +163,9 @@ const struct nvt_command cmd_convert = {
     "    Copies the events of IN that pass the filters to OUT, with the same devices,\n"
     "    timestamps and record bytes. OUT is zstd-compressed when its name ends in .zst,\n"
     "    unless --zstd or --no-zstd says otherwise; tshark and Wireshark open both forms.\n"
-    "    Sequence numbers are kept, so gaps show where events were filtered out.\n\n"
+    "    Sequence numbers are kept, so gaps show where events were filtered out. The final\n"
+    "    capture statistics (the end marker) are kept whatever the filters, counting the\n"
+    "    events OUT holds, with the source's drop counts.\n\n"
     "OPTIONS\n"
     "  -o, --output OUT   the file to write (- for standard output)\n"
     "      --zstd         compress whatever OUT is called\n"

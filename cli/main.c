@@ -49,6 +49,18 @@ static const struct nvt_command *find_command(const char *name)
     return NULL;
 }
 
+/* A trace read twice in one command (or two traces with the same name) warns once. */
+static void print_warning(void *ctx, const char *msg)
+{
+    static char seen[8][512];
+    static unsigned nseen;
+    for (unsigned i = 0; i < nseen && i < 8; i++)
+        if (strcmp(seen[i], msg) == 0)
+            return;
+    snprintf(seen[nseen++ % 8], sizeof seen[0], "%s", msg);
+    fprintf(stderr, "nvmetrace %s: warning: %s\n", (const char *)ctx, msg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -82,5 +94,6 @@ int main(int argc, char **argv)
         cli_print_help(c);
         return EXIT_OK;
     }
+    nvt_set_warning_handler(print_warning, (void *)c->name);
     return c->run(argc - 1, argv + 1);
 }

@@ -74,6 +74,7 @@ static expert_field ei_nvt_version_newer = EI_INIT;
 static expert_field ei_nvt_version_invalid = EI_INIT;
 static expert_field ei_nvt_unknown_type = EI_INIT;
 static expert_field ei_nvt_short = EI_INIT;
+static expert_field ei_nvt_invalid_value = EI_INIT;
 static expert_field ei_nvt_unknown_flags = EI_INIT;
 static expert_field ei_nvt_reconstructed = EI_INIT;
 static expert_field ei_nvt_value_unknown = EI_INIT;
@@ -877,7 +878,8 @@ static void dissect_capture_stats(rec_ctx *c)
 
 /* Info column: the `nvmetrace dump` line for the record, plus what the analysis found.
  * Built in one buffer and set once: column calls cost more than the formatting. */
-static void set_info(tvbuff_t *tvb, packet_info *pinfo, guint8 type, wmem_strbuf_t *extra)
+static void set_info(tvbuff_t *tvb, packet_info *pinfo, proto_item *top, guint8 type,
+                     guint16 flags, wmem_strbuf_t *extra)
 {
     guint len = tvb_captured_length(tvb);
     const guint8 *raw = tvb_get_ptr(tvb, 0, (gint)len);
@@ -885,11 +887,16 @@ static void set_info(tvbuff_t *tvb, packet_info *pinfo, guint8 type, wmem_strbuf
     char msg[160];
     char line[640];
     gsize n;
-    if (nvt_record_decode(raw, len, &ev, msg, sizeof msg) == NVT_OK)
+    if (nvt_record_decode(raw, len, &ev, msg, sizeof msg) == NVT_OK) {
         n = nvt_event_describe(&ev, line, 512);
-    else
+    } else {
         n = (gsize)g_snprintf(line, 512, "%s [%s]",
                               val_to_str_const(type, event_type_vals, "Unknown record"), msg);
+        /* Unknown flags have their own expert info; anything else the decoder refuses is a
+         * value schema v1 does not allow (the reader stops there). */
+        if (!(flags & ~NVT_F_KNOWN_MASK))
+            expert_add_info_format(pinfo, top, &ei_nvt_invalid_value, "%s", msg);
+    }
     n = MIN(n, 511);
     g_strlcpy(line + n, wmem_strbuf_get_str(extra), sizeof line - n);
     col_add_str(pinfo->cinfo, COL_INFO, line);
@@ -1029,7 +1036,7 @@ static int dissect_nvt(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     case NVT_EV_CAPTURE_STATS: dissect_capture_stats(&c); break;
     default: break;
     }
-    set_info(tvb, pinfo, c.type, c.info_extra);
+    set_info(tvb, pinfo, top, c.type, c.flags, c.info_extra);
     return tvb_captured_length(tvb);
 }
 
@@ -1226,6 +1233,8 @@ void proto_register_nvmetrace(void)
            "Unknown event type"),
         EI(ei_nvt_short, "nvt.expert.short_record", PI_MALFORMED, PI_ERROR,
            "Record shorter than its schema says"),
+        EI(ei_nvt_invalid_value, "nvt.expert.invalid_value", PI_MALFORMED, PI_ERROR,
+           "Field value the schema does not allow"),
         EI(ei_nvt_unknown_flags, "nvt.expert.unknown_flags", PI_PROTOCOL, PI_WARN,
            "Flags unknown to this schema version"),
         EI(ei_nvt_reconstructed, "nvt.expert.reconstructed", PI_ASSUMPTION, PI_NOTE,

@@ -4,10 +4,13 @@
  * (index_sink.c), which inserts them from a thread of its own. Speed also comes from one
  * transaction with journal and fsync off, 64 KiB pages, and secondary indexes built once at
  * the end. */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "index_schema.h"
@@ -785,13 +788,32 @@ int nvt_index_build(const char *trace_path, const char *db_path, const nvt_index
     else {
         snprintf(tmp, plen, "%s.tmp-%ld", db_path, (long)getpid());
         unlink(tmp);
+        /* Check the destination before reading the trace: a directory, or a folder we cannot
+         * write to, fails now with the reason, not after the whole build. */
+        struct stat st;
+        int fd = -1;
+        if (stat(db_path, &st) == 0 && S_ISDIR(st.st_mode))
+            set_err(err, NVT_E_IO, "%s: cannot create the index: it is a directory", db_path);
+        else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+            set_err(err, NVT_E_IO, "%s: cannot create the index: %s: %s", db_path, tmp,
+                    strerror(errno));
+        if (fd < 0) {
+            free(tmp);
+            free(x);
+            return -1;
+        }
+        close(fd); /* sqlite takes an empty file as a new database */
     }
     int rc = sqlite3_open_v2(tmp, &x->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        set_err(err, NVT_E_IO, "%s: cannot create the index: %s", db_path,
-                x->db ? sqlite3_errmsg(x->db) : "out of memory");
+        int sys = x->db ? sqlite3_system_errno(x->db) : 0;
+        set_err(err, NVT_E_IO, "%s: cannot create the index: %s%s%s", db_path,
+                x->db ? sqlite3_errmsg(x->db) : "out of memory", sys ? ": " : "",
+                sys ? strerror(sys) : "");
         sqlite3_close(x->db);
+        if (!memory)
+            unlink(tmp);
         free(tmp);
         free(x);
         return -1;
@@ -802,7 +824,8 @@ int nvt_index_build(const char *trace_path, const char *db_path, const nvt_index
             set_err(err, NVT_E_IO, "%s: closing the index failed", db_path);
             rc = -1;
         } else if (rename(tmp, db_path) != 0) {
-            set_err(err, NVT_E_IO, "%s: cannot rename %s into place", db_path, tmp);
+            set_err(err, NVT_E_IO, "%s: cannot rename %s into place: %s", db_path, tmp,
+                    strerror(errno));
             rc = -1;
         }
         x->db = NULL;

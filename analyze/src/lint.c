@@ -28,6 +28,7 @@ enum {
     R_RESERVED,
     R_CQ_OVERRUN,
     R_DROPPED,
+    R_CUT_SHORT,
     R_COUNT
 };
 
@@ -124,6 +125,11 @@ static const struct {
                     "The capture dropped events; other findings may be caused by the gaps",
                     "nvmetrace trace format: CAPTURE_STATS record (docs/format.md)"},
                    FOLD},
+    [R_CUT_SHORT] = {{"trace-cut-short", NVT_SEV_WARNING,
+                      "The trace ends without its final statistics: cut short?",
+                      "nvmetrace trace format: the end marker, the writer's final "
+                      "CAPTURE_STATS record (docs/format.md)"},
+                     FOLD},
 };
 
 const nvt_lint_rule *nvt_lint_rules(size_t *n)
@@ -788,6 +794,23 @@ const nvt_finding *lint_finish(struct lint *l, struct model *m, size_t *n)
         qsort(l->f, l->nf, sizeof *l->f, by_event);
     *n = l->nf;
     return l->f;
+}
+
+void lint_trace_cut(struct lint *l, uint64_t index, const nvt_event *last, const char *warning)
+{
+    if (l->off[R_CUT_SHORT])
+        return;
+    nvt_finding f;
+    memset(&f, 0, sizeof f);
+    size_t n;
+    f.rule = &nvt_lint_rules(&n)[R_CUT_SHORT];
+    f.device = last ? last->device : 0;
+    f.event = index;
+    f.seq = last ? last->seq : 0;
+    f.ts_ns = last ? last->ts_ns : 0;
+    f.count = 1;
+    snprintf(f.message, sizeof f.message, "%s", warning);
+    add(l, R_CUT_SHORT, f.device, &f);
 }
 
 nvt_finding *lint_take(struct lint *l, size_t *n)

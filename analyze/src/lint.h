@@ -16,6 +16,9 @@ void lint_post(struct lint *l, struct model *m, const nvt_event *ev, uint64_t in
                const struct mstep *step);
 /* From the model's cmd_done hook. */
 void lint_cmd_done(struct lint *l, struct model *m, const struct mcmd *c);
+/* The reader's warning that the trace ends without its end marker (nvt_reader_warning), after
+ * the last event (index, last; NULL if there was none). Before lint_finish. */
+void lint_trace_cut(struct lint *l, uint64_t index, const nvt_event *last, const char *warning);
 /* End of trace (after model_finish): resolves pending findings and sorts them by event.
  * Returns the findings (owned by l) and their number. */
 const nvt_finding *lint_finish(struct lint *l, struct model *m, size_t *n);

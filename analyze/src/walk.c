@@ -185,6 +185,8 @@ int walk_file(const char *path, const struct walk_hooks *h, struct lint *l,
     info->cov.events = index;
     info->cov.devices = nvt_reader_device_count(r);
     info->foreign_packets = nvt_reader_foreign_packets(r);
+    if (rc == 0 && l && nvt_reader_warning(r)) /* ev still holds the last event */
+        lint_trace_cut(l, index ? index - 1 : 0, index ? &ev : NULL, nvt_reader_warning(r));
     nvt_reader_close(r);
     if (rc == 0) {
         model_finish(m);

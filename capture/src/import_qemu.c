@@ -927,6 +927,8 @@ static int cfg_line(nvt_qemu_importer *imp, const struct qemu_arg *a, int write,
         return -1;
     uint32_t off = (uint32_t)a[4].v, v = (uint32_t)a[5].v;
     uint8_t size = cfg_size(off, v);
+    if (off + size > NVT_CFG_SPACE_LEN) /* the reader would reject the record */
+        return bad_line(imp, err, imp->text, imp->text_len, "value out of range");
     if (!write)
         learn_ids(&imp->devs[di], off, size, v);
     struct held *h = push(imp, write ? NVT_EV_CFG_WRITE : NVT_EV_CFG_READ, di);
@@ -1054,7 +1056,8 @@ static int nvme_line(nvt_qemu_importer *imp, const struct qemu_event_def *def,
     case QK_MMIO_READ:
     case QK_MMIO_WRITE: {
         uint64_t size = def->kind == QK_MMIO_READ ? a[1].v : a[2].v;
-        if (a[0].v > 0xffffffffu || (size != 1 && size != 2 && size != 4 && size != 8))
+        if (a[0].v > 0xffffffffu || (size != 1 && size != 2 && size != 4 && size != 8) ||
+            (def->kind == QK_MMIO_WRITE && size < 8 && a[1].v >> (8 * size)))
             return bad_line(imp, err, imp->text, imp->text_len, "value out of range");
         h = push(imp, def->kind == QK_MMIO_READ ? NVT_EV_MMIO_READ : NVT_EV_MMIO_WRITE, -1);
         if (!h)

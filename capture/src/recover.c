@@ -483,7 +483,7 @@ static int append_missing(struct recovery *rc, struct pending_list *missing,
     memset(&ev, 0, sizeof ev);
     ev.type = NVT_EV_CAPTURE_STATS;
     ev.ts_ns = rc->last_ts > first_ts ? rc->last_ts : first_ts;
-    ev.u.stats.recorded = rc->events + missing->n;
+    ev.u.stats.recorded = rc->events + 1 + missing->n; /* + the annotation above */
     ev.u.stats.dropped = rc->rf.dropped;
     ev.u.stats.overflows = rc->rf.overflows;
     return write_event(rc, &ev, err);

@@ -35,6 +35,13 @@ struct nvt_reader {
     int truncated;
     int failed;
     int opening;               /* nvt_reader_open: stop after the first section header */
+    /* The end marker: a writer's last record is its final capture statistics. */
+    uint64_t section_events;   /* records of the current section other than statistics */
+    int last_was_stats;        /* the last record read was CAPTURE_STATS ... */
+    uint64_t stats_recorded;   /* ... saying this many events were recorded */
+    uint64_t stats_off;        /* ... in the block at this offset */
+    int ended;                 /* the end of the stream was reached cleanly */
+    char warning[512];         /* "" or what nvt_reader_warning() returns */
 };
 
 static uint32_t rd32(const nvt_reader *r, const uint8_t *p)
@@ -53,10 +60,54 @@ static uint16_t rd16(const nvt_reader *r, const uint8_t *p)
 
 #define FAIL(r, err, code, off, ...)                                                               \
     do {                                                                                           \
-        nvt_set_error(err, code, nvt_is_name((r)->is), off, __VA_ARGS__);                          \
+        nvt_is_error((r)->is, err, code, off, __VA_ARGS__);                                        \
         (r)->failed = 1;                                                                           \
         return -1;                                                                                 \
     } while (0)
+
+static nvt_warning_fn warning_fn;
+static void *warning_ctx;
+
+void nvt_set_warning_handler(nvt_warning_fn fn, void *ctx)
+{
+    warning_fn = fn;
+    warning_ctx = ctx;
+}
+
+/* A section ends (a new section header, or the end of the stream): its final statistics must
+ * count the events it holds. Returns 0 or -1 (err filled). */
+static int end_section(nvt_reader *r, nvt_error *err)
+{
+    if (r->last_was_stats && r->stats_recorded != r->section_events)
+        FAIL(r, err, NVT_E_FORMAT, r->stats_off,
+             "the final capture statistics say %llu events were recorded, but the trace holds "
+             "%llu: events are missing or were added",
+             (unsigned long long)r->stats_recorded, (unsigned long long)r->section_events);
+    r->section_events = 0;
+    r->last_was_stats = 0;
+    return 0;
+}
+
+/* The clean end of the stream: checks the last section and remembers (and reports once) a
+ * trace that ends without its end marker. */
+static int end_stream(nvt_reader *r, nvt_error *err)
+{
+    if (r->ended)
+        return 0;
+    r->ended = 1;
+    int had_marker = r->last_was_stats;
+    if (end_section(r, err) < 0)
+        return -1;
+    if (!had_marker && !r->truncated) {
+        snprintf(r->warning, sizeof r->warning,
+                 "%s: the trace ends without its final statistics: cut short? (it ends at "
+                 "offset %llu%s)", nvt_is_name(r->is), (unsigned long long)r->block_off,
+                 nvt_is_compressed(r->is) ? " in the decompressed stream" : "");
+        if (warning_fn)
+            warning_fn(warning_ctx, r->warning);
+    }
+    return 0;
+}
 
 /* Calls fn(code, value, len) for each option in [p, p+len). Returns 0 or -1 (malformed). */
 typedef void (*opt_fn)(nvt_reader *r, void *ctx, uint16_t code, const uint8_t *val, uint16_t len);
@@ -291,6 +342,13 @@ static int parse_epb(nvt_reader *r, const uint8_t *b, uint32_t len, nvt_event *e
     if (ts_to_ns(ifc, ts, &ev->ts_ns) < 0)
         FAIL(r, err, NVT_E_FORMAT, r->block_off, "timestamp out of range");
     ev->device = ifc->device;
+    r->last_was_stats = ev->type == NVT_EV_CAPTURE_STATS;
+    if (r->last_was_stats) {
+        r->stats_recorded = ev->u.stats.recorded;
+        r->stats_off = r->block_off;
+    } else {
+        r->section_events++;
+    }
     return 1;
 }
 
@@ -312,8 +370,10 @@ int nvt_reader_next(nvt_reader *r, nvt_event *ev, nvt_error *err)
             if (!r->seen_shb && got == 0 && !nvt_is_frame_incomplete(r->is))
                 FAIL(r, err, NVT_E_FORMAT, 0, "empty file, not a pcapng trace");
             if (got == 0 && !nvt_is_frame_incomplete(r->is))
-                return 0; /* clean end between blocks */
-            return truncated_at(r, err, got ? "a block header" : "a zstd frame");
+                return end_stream(r, err) < 0 ? -1 : 0; /* clean end between blocks */
+            if (truncated_at(r, err, got ? "a block header" : "a zstd frame") < 0)
+                return -1;
+            return end_stream(r, err) < 0 ? -1 : 0;
         }
         uint32_t type;
         memcpy(&type, h, 4);
@@ -348,7 +408,9 @@ int nvt_reader_next(nvt_reader *r, nvt_event *ev, nvt_error *err)
             char what[96];
             snprintf(what, sizeof what, "a %s block of %u bytes (%zu present)", block_name(type),
                      len, got);
-            return truncated_at(r, err, what);
+            if (truncated_at(r, err, what) < 0)
+                return -1;
+            return end_stream(r, err) < 0 ? -1 : 0;
         }
         if (rd32(r, b + len - 4) != len)
             FAIL(r, err, NVT_E_FORMAT, r->block_off,
@@ -357,7 +419,9 @@ int nvt_reader_next(nvt_reader *r, nvt_event *ev, nvt_error *err)
         int rc = 0;
         switch (type) {
         case PCAPNG_BT_SHB:
-            rc = parse_shb(r, b, len, err);
+            rc = r->seen_shb ? end_section(r, err) : 0;
+            if (rc == 0)
+                rc = parse_shb(r, b, len, err);
             r->seen_shb = 1;
             if (rc == 0 && r->opening) {
                 nvt_is_consume(r->is, len);
@@ -440,6 +504,7 @@ const char *nvt_reader_appl(const nvt_reader *r) { return r->appl; }
 uint64_t nvt_reader_offset(const nvt_reader *r) { return r->block_off; }
 uint64_t nvt_reader_foreign_packets(const nvt_reader *r) { return r->foreign; }
 int nvt_reader_truncated(const nvt_reader *r) { return r->truncated; }
+const char *nvt_reader_warning(const nvt_reader *r) { return r->warning[0] ? r->warning : NULL; }
 
 void nvt_reader_close(nvt_reader *r)
 {

@@ -12,7 +12,9 @@ struct nvt_writer {
     nvt_ostream *os;
     uint32_t ndevices;
     uint64_t seq;
+    uint64_t events;      /* records written other than capture statistics */
     int keep_seq;
+    int allow_invalid;
     char name[256];
 };
 
@@ -79,6 +81,7 @@ nvt_writer *nvt_writer_open(const char *path, const nvt_writer_opts *opts, nvt_e
         return NULL;
     }
     w->keep_seq = o.keep_seq;
+    w->allow_invalid = o.allow_invalid;
     snprintf(w->name, sizeof w->name, "%s", strcmp(path, "-") ? path : "<stdout>");
     w->os = nvt_os_open(path, zstd, o.zstd_level ? o.zstd_level : 3, err);
     if (!w->os) {
@@ -155,6 +158,16 @@ static int write_epb(nvt_writer *w, uint32_t device, uint64_t ts_ns, const uint8
                       "event for device %u but only %u devices were added", device, w->ndevices);
         return -1;
     }
+    if (!w->allow_invalid) {
+        /* What the reader would reject is refused here, with the reader's own words. */
+        nvt_event check;
+        char msg[300];
+        if (nvt_record_decode(rec, rec_len, &check, msg, sizeof msg) != NVT_OK) {
+            nvt_set_error(err, NVT_E_ARG, w->name, nvt_os_offset(w->os),
+                          "refusing to write an invalid record: %s", msg);
+            return -1;
+        }
+    }
     size_t cap = NVT_EXP_PDU_PREFIX_LEN + rec_len;
     size_t padded = (cap + 3) & ~(size_t)3;
     size_t copt = str_opt_len(comment);
@@ -205,8 +218,10 @@ int nvt_writer_write(nvt_writer *w, const nvt_event *ev, const char *comment, nv
     if (!w->keep_seq)
         put_le64(rec + 8, w->seq);
     int rc = write_epb(w, ev->device, ev->ts_ns, rec, n, comment, err);
-    if (rc == 0)
+    if (rc == 0) {
         w->seq++;
+        w->events += ev->type != NVT_EV_CAPTURE_STATS;
+    }
     if (rec != small)
         free(rec);
     return rc;
@@ -224,7 +239,16 @@ int nvt_writer_write_raw(nvt_writer *w, uint32_t device, uint64_t ts_ns, uint8_t
     if (write_epb(w, device, ts_ns, rec, len, NULL, err) < 0)
         return -1;
     w->seq++;
+    w->events += rec[1] != NVT_EV_CAPTURE_STATS;
     return 0;
+}
+
+int nvt_writer_write_end(nvt_writer *w, const nvt_event *stats, nvt_error *err)
+{
+    nvt_event end = *stats;
+    end.type = NVT_EV_CAPTURE_STATS;
+    end.u.stats.recorded = w->events;
+    return nvt_writer_write(w, &end, NULL, err);
 }
 
 uint64_t nvt_writer_next_seq(const nvt_writer *w) { return w->seq; }

@@ -167,6 +167,193 @@ size_t nvt_record_encode(const nvt_event *ev, uint8_t *buf, size_t cap)
     return n;
 }
 
+/* 1 if value has no bits above an access of size bytes (size is 1, 2, 4 or 8). */
+static int fits(uint64_t value, unsigned size)
+{
+    return size >= 8 || value >> (8 * size) == 0;
+}
+
+/* 1 if every byte of the raw entry outside the known-byte mask is zero (the schema says such
+ * bytes are written as zero: anything else is not what the producer knew). */
+static int unknown_bytes_zero(const uint8_t *entry, unsigned n, uint64_t known)
+{
+    if (n >= 64 ? known == UINT64_MAX : known == (1ull << n) - 1)
+        return 1; /* the common case: a raw entry, known in full */
+    for (unsigned i = 0; i < n; i++)
+        if (!(known >> i & 1) && entry[i])
+            return 0;
+    return 1;
+}
+
+/* A raw SQE or CQE of n bytes is known in full unless RECONSTRUCTED, and bytes outside its
+ * known-byte mask are zero. Returns 0, or -1 with msg filled. */
+static int check_known(const nvt_event *ev, const uint8_t *entry, unsigned n, uint64_t known,
+                       const char *what, char *msg, size_t msglen)
+{
+    uint64_t full = n >= 64 ? UINT64_MAX : (1ull << n) - 1;
+    if (!(ev->flags & NVT_F_RECONSTRUCTED) && known != full) {
+        snprintf(msg, msglen, "%s record: known-byte mask 0x%0*llx without the RECONSTRUCTED "
+                 "flag (a raw %s is known in full)", type_names[ev->type], (int)n / 4,
+                 (unsigned long long)known, what);
+        return -1;
+    }
+    if (!unknown_bytes_zero(entry, n, known)) {
+        snprintf(msg, msglen, "%s record: %s bytes outside the known-byte mask are not zero",
+                 type_names[ev->type], what);
+        return -1;
+    }
+    return 0;
+}
+
+/* The value rules of schema v1 (docs/format.md, "What the reader rejects"): every field a
+ * consumer may index, shift or switch on is in range once a record has decoded. Returns 0, or
+ * -1 with msg filled. */
+static int check_fields(const nvt_event *ev, char *msg, size_t msglen)
+{
+    const char *tn = type_names[ev->type];
+    if ((ev->flags & NVT_F_TRUNCATED) && ev->type != NVT_EV_DMA_READ &&
+        ev->type != NVT_EV_DMA_WRITE) {
+        snprintf(msg, msglen, "%s record has the TRUNCATED flag, which only DMA records may carry",
+                 tn);
+        return -1;
+    }
+    switch (ev->type) {
+    case NVT_EV_CFG_READ:
+    case NVT_EV_CFG_WRITE: {
+        unsigned size = ev->u.cfg.size;
+        if (size != 1 && size != 2 && size != 4) {
+            snprintf(msg, msglen, "%s record: access size %u is not 1, 2 or 4", tn, size);
+            return -1;
+        }
+        if (ev->u.cfg.offset + size > NVT_CFG_SPACE_LEN) {
+            snprintf(msg, msglen,
+                     "%s record: a %u-byte access at offset 0x%x runs past the %u-byte "
+                     "configuration space", tn, size, ev->u.cfg.offset, NVT_CFG_SPACE_LEN);
+            return -1;
+        }
+        if (!fits(ev->u.cfg.value, size)) {
+            snprintf(msg, msglen, "%s record: value 0x%x does not fit a %u-byte access", tn,
+                     ev->u.cfg.value, size);
+            return -1;
+        }
+        break;
+    }
+    case NVT_EV_MMIO_READ:
+    case NVT_EV_MMIO_WRITE: {
+        unsigned size = ev->u.mmio.size;
+        if (ev->u.mmio.bar > NVT_BAR_MAX) {
+            snprintf(msg, msglen, "%s record: BAR index %u is not 0-%u", tn, ev->u.mmio.bar,
+                     NVT_BAR_MAX);
+            return -1;
+        }
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            snprintf(msg, msglen, "%s record: access size %u is not 1, 2, 4 or 8", tn, size);
+            return -1;
+        }
+        if (!fits(ev->u.mmio.value, size)) {
+            snprintf(msg, msglen, "%s record: value 0x%llx does not fit a %u-byte access", tn,
+                     (unsigned long long)ev->u.mmio.value, size);
+            return -1;
+        }
+        break;
+    }
+    case NVT_EV_BAR_MAP:
+    case NVT_EV_BAR_UNMAP:
+        if (ev->u.bar.bar > NVT_BAR_ROM) {
+            snprintf(msg, msglen, "%s record: BAR index %u is not 0-%u (%u = expansion ROM)", tn,
+                     ev->u.bar.bar, NVT_BAR_ROM, NVT_BAR_ROM);
+            return -1;
+        }
+        if (ev->u.bar.flags & ~NVT_BAR_KNOWN_MASK) {
+            snprintf(msg, msglen, "%s record: unknown BAR flags 0x%02x", tn, ev->u.bar.flags);
+            return -1;
+        }
+        break;
+    case NVT_EV_DOORBELL:
+        if (ev->u.doorbell.is_cq > 1) {
+            snprintf(msg, msglen, "%s record: SQ/CQ selector %u is not 0 or 1", tn,
+                     ev->u.doorbell.is_cq);
+            return -1;
+        }
+        break;
+    case NVT_EV_MSIX_ACCESS: {
+        unsigned field = ev->u.msix.field;
+        if (field > NVT_MSIX_PBA_HI) {
+            snprintf(msg, msglen, "%s record: field %u is not 0-%u", tn, field, NVT_MSIX_PBA_HI);
+            return -1;
+        }
+        if (ev->u.msix.is_write > 1) {
+            snprintf(msg, msglen, "%s record: read/write selector %u is not 0 or 1", tn,
+                     ev->u.msix.is_write);
+            return -1;
+        }
+        unsigned limit = field >= NVT_MSIX_PBA_LO ? NVT_MSIX_MAX_ENTRIES / 64 : NVT_MSIX_MAX_ENTRIES;
+        if (ev->u.msix.entry >= limit) {
+            snprintf(msg, msglen, "%s record: %s %u is beyond the %u an MSI-X %s can have", tn,
+                     field >= NVT_MSIX_PBA_LO ? "PBA qword" : "table entry", ev->u.msix.entry,
+                     limit, field >= NVT_MSIX_PBA_LO ? "PBA" : "table");
+            return -1;
+        }
+        break;
+    }
+    case NVT_EV_MSIX_CTRL:
+        if (ev->u.msix_ctrl.enabled > 1 || ev->u.msix_ctrl.masked > 1) {
+            snprintf(msg, msglen, "%s record: enable %u / function mask %u are not 0 or 1", tn,
+                     ev->u.msix_ctrl.enabled, ev->u.msix_ctrl.masked);
+            return -1;
+        }
+        if (ev->u.msix_ctrl.table_size > NVT_MSIX_MAX_ENTRIES) {
+            snprintf(msg, msglen, "%s record: table size %u is beyond the %u entries MSI-X allows",
+                     tn, ev->u.msix_ctrl.table_size, NVT_MSIX_MAX_ENTRIES);
+            return -1;
+        }
+        break;
+    case NVT_EV_INTERRUPT: {
+        static const unsigned vectors[] = {
+            [NVT_IRQ_MSIX] = NVT_MSIX_MAX_ENTRIES, [NVT_IRQ_MSI] = NVT_MSI_MAX_VECTORS,
+            [NVT_IRQ_INTX_ASSERT] = NVT_INTX_PINS, [NVT_IRQ_INTX_DEASSERT] = NVT_INTX_PINS};
+        if (ev->u.irq.kind > NVT_IRQ_INTX_DEASSERT) {
+            snprintf(msg, msglen, "%s record: interrupt kind %u is not 0-%u", tn, ev->u.irq.kind,
+                     NVT_IRQ_INTX_DEASSERT);
+            return -1;
+        }
+        if (ev->u.irq.vector >= vectors[ev->u.irq.kind]) {
+            snprintf(msg, msglen, "%s record: vector %u is beyond the %u a%s interrupt can have",
+                     tn, ev->u.irq.vector, vectors[ev->u.irq.kind],
+                     ev->u.irq.kind == NVT_IRQ_MSIX ? "n MSI-X"
+                     : ev->u.irq.kind == NVT_IRQ_MSI ? "n MSI" : "n INTx");
+            return -1;
+        }
+        break;
+    }
+    case NVT_EV_SUBMISSION:
+        return check_known(ev, ev->u.sub.sqe, NVT_SQE_LEN, ev->u.sub.known, "SQE", msg, msglen);
+    case NVT_EV_COMPLETION:
+        return check_known(ev, ev->u.cpl.cqe, NVT_CQE_LEN, ev->u.cpl.known, "CQE", msg, msglen);
+    case NVT_EV_CTRL_STATE:
+        if (ev->u.state.state < NVT_STATE_RESET || ev->u.state.state > NVT_STATE_MAX) {
+            snprintf(msg, msglen, "%s record: controller state %u is not %u-%u", tn,
+                     ev->u.state.state, NVT_STATE_RESET, NVT_STATE_MAX);
+            return -1;
+        }
+        break;
+    case NVT_EV_ANNOTATION:
+        if (ev->u.ann.level > NVT_ANN_MARKER) {
+            snprintf(msg, msglen, "%s record: level %u is not 0-%u", tn, ev->u.ann.level,
+                     NVT_ANN_MARKER);
+            return -1;
+        }
+        if (memchr(ev->u.ann.text, 0, ev->u.ann.len)) {
+            snprintf(msg, msglen, "%s record: text holds a NUL byte at %zu", tn,
+                     (size_t)((const char *)memchr(ev->u.ann.text, 0, ev->u.ann.len) -
+                              ev->u.ann.text));
+            return -1;
+        }
+        break;
+    }
+    return 0;
+}
+
 int nvt_record_decode(const uint8_t *buf, size_t len, nvt_event *ev, char *msg, size_t msglen)
 {
     if (len < NVT_HDR_LEN) {
@@ -303,5 +490,7 @@ int nvt_record_decode(const uint8_t *buf, size_t len, nvt_event *ev, char *msg, 
                  blen, fixed + var);
         return NVT_E_FORMAT;
     }
+    if (check_fields(ev, msg, msglen) < 0)
+        return NVT_E_FORMAT;
     return NVT_OK;
 }

@@ -8,25 +8,32 @@
 #include <unistd.h>
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "stream.h"
 
-void nvt_set_error(nvt_error *err, int code, const char *name, uint64_t off, const char *fmt, ...)
+static void set_errorv(nvt_error *err, int code, const char *name, uint64_t off,
+                       const char *where, const char *fmt, va_list ap)
 {
-    if (!err)
-        return;
     char what[400];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
     err->code = code;
     err->offset = off;
     if (off == UINT64_MAX)
         snprintf(err->msg, sizeof err->msg, "%s: %s", name, what);
     else
-        snprintf(err->msg, sizeof err->msg, "%s: offset %llu: %s", name, (unsigned long long)off,
-                 what);
+        snprintf(err->msg, sizeof err->msg, "%s: offset %llu%s: %s", name,
+                 (unsigned long long)off, where, what);
+}
+
+void nvt_set_error(nvt_error *err, int code, const char *name, uint64_t off, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    set_errorv(err, code, name, off, "", fmt, ap);
+    va_end(ap);
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -85,8 +92,12 @@ nvt_ostream *nvt_os_open(const char *path, int zstd, int zstd_level, nvt_error *
         os->cctx = ZSTD_createCCtx();
         os->zcap = ZSTD_CStreamOutSize();
         os->zout = malloc(os->zcap);
-        if (os->cctx)
+        if (os->cctx) {
             ZSTD_CCtx_setParameter(os->cctx, ZSTD_c_compressionLevel, zstd_level);
+            /* The content checksum lets every reader (ours, zstd, tshark) detect corrupt data
+             * that still decompresses: without it, damage reads as wrong events. */
+            ZSTD_CCtx_setParameter(os->cctx, ZSTD_c_checksumFlag, 1);
+        }
     }
     if (!os->buf || (zstd && (!os->cctx || !os->zout))) {
         nvt_set_error(err, NVT_E_NOMEM, os->name, UINT64_MAX, "out of memory");
@@ -336,10 +347,14 @@ static ssize_t is_fill(nvt_istream *is, nvt_error *err)
         ZSTD_outBuffer out = {is->buf + is->end, is->cap - is->end, 0};
         size_t ret = ZSTD_decompressStream(is->dctx, &out, &in);
         if (ZSTD_isError(ret)) {
+            int bad_sum = ZSTD_getErrorCode(ret) == ZSTD_error_checksum_wrong;
             nvt_set_error(err, NVT_E_ZSTD, is->name, UINT64_MAX,
-                          "compressed offset %llu (decompressed offset %llu): corrupt zstd data: %s",
+                          "compressed offset %llu (offset %llu in the decompressed stream): %s: %s",
                           (unsigned long long)(is->zoff + in.pos - is->zin_pos),
-                          (unsigned long long)(is->base + is->end), ZSTD_getErrorName(ret));
+                          (unsigned long long)(is->base + is->end),
+                          bad_sum ? "zstd content checksum mismatch, the data is corrupt"
+                                  : "corrupt zstd data",
+                          ZSTD_getErrorName(ret));
             return -1;
         }
         /* Called with no input after a frame ended, zstd hints at the next frame's header:
@@ -412,6 +427,17 @@ int nvt_is_compressed(const nvt_istream *is) { return is->dctx != NULL; }
 int nvt_is_frame_incomplete(const nvt_istream *is) { return is->dctx && is->zret != 0; }
 
 const char *nvt_is_name(const nvt_istream *is) { return is->name; }
+
+void nvt_is_error(const nvt_istream *is, nvt_error *err, int code, uint64_t off, const char *fmt,
+                  ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    set_errorv(err, code, is->name, off, is->dctx ? " in the decompressed stream" : "", fmt, ap);
+    va_end(ap);
+}
 
 void nvt_is_close(nvt_istream *is)
 {

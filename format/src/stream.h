@@ -50,6 +50,10 @@ int nvt_is_compressed(const nvt_istream *is);
 /* 1 if the stream ended inside a zstd frame (only meaningful after peek returned short). */
 int nvt_is_frame_incomplete(const nvt_istream *is);
 const char *nvt_is_name(const nvt_istream *is);
+/* nvt_set_error for a failure at stream offset off of is: for a zstd stream the message says
+ * the offset is one in the decompressed stream. */
+void nvt_is_error(const nvt_istream *is, nvt_error *err, int code, uint64_t off, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
 void nvt_is_close(nvt_istream *is);
 
 #define NVT_MAX_BLOCK (16u << 20) /* largest pcapng block the reader accepts */

@@ -442,6 +442,9 @@ int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *a
         snprintf(args_out, args_len, "%s", line);
     const char *qemu = ro.qemu ? ro.qemu : "qemu-system-x86_64";
     if (o->shell_form) {
+        uint64_t nev = 0; /* the capture statistics (the end marker) are no device event */
+        for (size_t i = 0; i < nvt_trace_count(t); i++)
+            nev += nvt_trace_event(t, i)->type != NVT_EV_CAPTURE_STATS;
         char head[5000];
         snprintf(head, sizeof head,
                  "# A trace of %" PRIu64 " event%s, exported by nvmetrace as a qtest script "
@@ -450,7 +453,7 @@ int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *a
                  "accel-qtest-x86_64.so>,\n"
                  "# or replace accel=qtest by accel=tcg and add -S.\n"
                  "cat << EOF | %s %s -qtest stdio\n",
-                 (uint64_t)nvt_trace_count(t), nvt_trace_count(t) == 1 ? "" : "s", qemu, line);
+                 nev, nev == 1 ? "" : "s", qemu, line);
         if (o->write(o->ctx, head, strlen(head)) < 0)
             x.failed = 1;
     }

@@ -150,12 +150,22 @@ int nvt_trace_write(const nvt_trace *t, const uint8_t *keep, const char *path,
     for (size_t d = 0; d < t->ndev; d++)
         if (nvt_writer_add_device(w, &t->dev[d], err) < 0)
             goto fail;
+    /* The end marker: the last capture statistics (or none, for a trace that never had
+     * them, e.g. a qtest import), counting the events written, whatever keep says. */
+    nvt_event end = {.type = NVT_EV_CAPTURE_STATS};
     for (size_t i = 0; i < t->n; i++) {
-        if (keep && !keep[i])
+        const nvt_event *ev = &t->ev[i];
+        if (ev->type == NVT_EV_CAPTURE_STATS)
+            end = *ev;
+        else
+            end.ts_ns = ev->ts_ns > end.ts_ns ? ev->ts_ns : end.ts_ns;
+        if ((keep && !keep[i]) || ev->type == NVT_EV_CAPTURE_STATS)
             continue;
-        if (nvt_writer_write(w, &t->ev[i], NULL, err) < 0)
+        if (nvt_writer_write(w, ev, NULL, err) < 0)
             goto fail;
     }
+    if (t->ndev && nvt_writer_write_end(w, &end, err) < 0)
+        goto fail;
     return nvt_writer_close(w, err);
 fail:;
     nvt_error ignored;

@@ -26,6 +26,7 @@ static void rsvd_cc(struct scen *s) { s->reserved_cc = 1; }
 static void rsvd_sqe(struct scen *s) { s->reserved_sqe = 1; }
 static void overrun(struct scen *s) { s->cq_overrun = 1; }
 static void dropped(struct scen *s) { s->dropped = 7; }
+static void no_end(struct scen *s) { s->no_end_marker = 1; }
 
 const struct lint_case lint_cases[] = {
     {"bar0-too-small", bar0_small, bar0_large, ""},
@@ -48,6 +49,7 @@ const struct lint_case lint_cases[] = {
     {"reserved-bits", rsvd_sqe, NULL, ""},
     {"cq-overrun", overrun, NULL, ""},
     {"capture-dropped", dropped, NULL, ""},
+    {"trace-cut-short", no_end, NULL, ""},
 };
 const unsigned n_lint_cases = sizeof lint_cases / sizeof lint_cases[0];
 

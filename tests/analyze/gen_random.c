@@ -3,7 +3,9 @@
  * written with the project's writer, so the analyzers meet every odd state a trace can put
  * the model in: completions before submissions, doorbells for queues of 65535 entries,
  * identify data for commands that do not exist. test_random.sh runs every analyze command on
- * them (under the sanitizers in the sanitizer build): none may crash or report a bad trace. */
+ * them (under the sanitizers in the sanitizer build): none may crash or report a bad trace.
+ * Well-formed means within the schema's value rules (docs/format.md, "What the reader
+ * rejects"), which the writer enforces; the last record is the end marker. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,20 @@ static uint32_t rnd(void)
 static uint32_t pick(uint32_t small)
 {
     return rnd() % 8 ? rnd() % small : rnd();
+}
+
+/* value cut to an access of size bytes */
+static uint64_t fit(uint64_t value, unsigned size)
+{
+    return size >= 8 ? value : value & ((1ull << (8 * size)) - 1);
+}
+
+/* Bytes outside the known-byte mask are zero (the schema's rule). */
+static void clear_unknown(uint8_t *entry, unsigned n, uint64_t known)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (!(known >> k & 1))
+            entry[k] = 0;
 }
 
 int main(int argc, char **argv)
@@ -57,6 +73,7 @@ int main(int argc, char **argv)
     static const uint16_t cfgs[] = {0x04, 0x10, 0x14, 0x18, 0x34, 0x40, 0x42, 0x43, 0x50, 0x52};
     static uint8_t data[4096];
     uint64_t ts = 1000000;
+    uint64_t events = 0; /* records other than capture statistics */
     for (long i = 0; i < n; i++) {
         nvt_event ev;
         memset(&ev, 0, sizeof ev);
@@ -70,7 +87,7 @@ int main(int argc, char **argv)
         case NVT_EV_CFG_WRITE:
             ev.u.cfg.offset = rnd() % 3 ? cfgs[rnd() % 10] : (uint16_t)(rnd() % 256);
             ev.u.cfg.size = (uint8_t)(1u << (rnd() % 3));
-            ev.u.cfg.value = rnd() % 4 ? pick(0x10000) : 0xffffffffu;
+            ev.u.cfg.value = (uint32_t)fit(rnd() % 4 ? pick(0x10000) : 0xffffffffu, ev.u.cfg.size);
             if (rec)
                 ev.flags = NVT_F_RECONSTRUCTED;
             break;
@@ -79,10 +96,13 @@ int main(int argc, char **argv)
             ev.u.mmio.bar = (uint8_t)(rnd() % 8 ? 0 : rnd() % 6);
             ev.u.mmio.size = (uint8_t)(rnd() % 2 ? 4 : 8);
             ev.u.mmio.offset = rnd() % 3 ? regs[rnd() % 14] : pick(0x4000);
-            ev.u.mmio.value = (uint64_t)pick(0x1000000) << (rnd() % 2 ? 0 : 32) | rnd() % 2;
+            ev.u.mmio.value = fit((uint64_t)pick(0x1000000) << (rnd() % 2 ? 0 : 32) | rnd() % 2,
+                                  ev.u.mmio.size);
             ev.u.mmio.gpa = rnd() % 2 ? 0xfebf0000ull + ev.u.mmio.offset : rnd();
-            if (ev.type == NVT_EV_MMIO_READ && rnd() % 3 == 0)
+            if (ev.type == NVT_EV_MMIO_READ && rnd() % 3 == 0) {
                 ev.flags = NVT_F_VALUE_UNKNOWN;
+                ev.u.mmio.value = 0;
+            }
             break;
         case NVT_EV_BAR_MAP:
         case NVT_EV_BAR_UNMAP:
@@ -97,19 +117,23 @@ int main(int argc, char **argv)
             ev.u.doorbell.value = pick(70);
             break;
         case NVT_EV_MSIX_ACCESS:
-            ev.u.msix.entry = (uint16_t)pick(70);
             ev.u.msix.field = (uint8_t)(rnd() % 6);
+            ev.u.msix.entry = (uint16_t)(pick(70) % (ev.u.msix.field >= NVT_MSIX_PBA_LO
+                                                         ? NVT_MSIX_MAX_ENTRIES / 64
+                                                         : NVT_MSIX_MAX_ENTRIES));
             ev.u.msix.is_write = (uint8_t)(rnd() % 2);
             ev.u.msix.value = rnd();
             break;
         case NVT_EV_MSIX_CTRL:
             ev.u.msix_ctrl.enabled = (uint8_t)(rnd() % 2);
             ev.u.msix_ctrl.masked = (uint8_t)(rnd() % 2);
-            ev.u.msix_ctrl.table_size = (uint16_t)pick(70);
+            ev.u.msix_ctrl.table_size = (uint16_t)(pick(70) % (NVT_MSIX_MAX_ENTRIES + 1));
             break;
         case NVT_EV_INTERRUPT:
             ev.u.irq.kind = (uint8_t)(rnd() % 4);
-            ev.u.irq.vector = (uint16_t)pick(70);
+            ev.u.irq.vector = (uint16_t)(pick(70) % (ev.u.irq.kind == NVT_IRQ_MSIX ? NVT_MSIX_MAX_ENTRIES
+                                                      : ev.u.irq.kind == NVT_IRQ_MSI ? NVT_MSI_MAX_VECTORS
+                                                                                     : NVT_INTX_PINS));
             break;
         case NVT_EV_SUBMISSION:
             ev.u.sub.qid = (uint16_t)pick(4);
@@ -121,6 +145,7 @@ int main(int argc, char **argv)
             if (rec) {
                 ev.flags = NVT_F_RECONSTRUCTED;
                 ev.u.sub.known = (uint64_t)rnd() << 32 | rnd();
+                clear_unknown(ev.u.sub.sqe, NVT_SQE_LEN, ev.u.sub.known);
             }
             break;
         case NVT_EV_COMPLETION:
@@ -132,6 +157,7 @@ int main(int argc, char **argv)
             if (rec) {
                 ev.flags = NVT_F_RECONSTRUCTED;
                 ev.u.cpl.known = (uint16_t)rnd();
+                clear_unknown(ev.u.cpl.cqe, NVT_CQE_LEN, ev.u.cpl.known);
             }
             break;
         case NVT_EV_DMA_READ:
@@ -157,7 +183,7 @@ int main(int argc, char **argv)
             ev.u.ann.len = (uint16_t)strlen(ev.u.ann.text);
             break;
         case NVT_EV_CAPTURE_STATS:
-            ev.u.stats.recorded = i;
+            ev.u.stats.recorded = events;
             ev.u.stats.dropped = rnd() % 10 ? 0 : rnd() % 100;
             break;
         default:
@@ -167,6 +193,16 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }
+        events += ev.type != NVT_EV_CAPTURE_STATS;
+    }
+    nvt_event end;
+    memset(&end, 0, sizeof end);
+    end.type = NVT_EV_CAPTURE_STATS;
+    end.ts_ns = ts;
+    end.u.stats.recorded = events;
+    if (nvt_writer_write(w, &end, NULL, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
     }
     if (nvt_writer_close(w, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);

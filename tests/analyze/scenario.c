@@ -523,11 +523,12 @@ int scen_write(const char *path, const struct scen *s, nvt_error *err)
     for (int d = 0; d < ndev; d++)
         device(&g, (uint32_t)d);
     nvt_event st = {.type = NVT_EV_CAPTURE_STATS};
-    st.u.stats.recorded = nvt_writer_next_seq(g.w) + 1;
+    st.u.stats.recorded = nvt_writer_next_seq(g.w); /* the records before it */
     st.u.stats.dropped = s->dropped;
     st.u.stats.overflows = s->dropped ? 1 : 0;
     st.u.stats.warnings = s->import_warnings;
-    if (ndev) /* a record belongs to a device: with none, the file holds only its header */
+    /* a record belongs to a device: with none, the file holds only its header */
+    if (ndev && !s->no_end_marker)
         emit(&g, 0, &st, 100);
     if (g.failed) {
         nvt_writer_close(g.w, NULL);

@@ -39,6 +39,7 @@ struct scen {
     int reserved_sqe;        /* an SQE with CDW0 bits 13:10 set */
     int cq_overrun;          /* CQ 1 of 4 entries filled without head doorbells */
     uint64_t dropped;        /* CAPTURE_STATS dropped count */
+    int no_end_marker;       /* no final CAPTURE_STATS: a trace cut short */
     /* ---- what a trace holds (empty-success and fidelity tests) ---- */
     int no_commands;         /* PCI and register bring-up only: no submission at all */
     int no_devices;          /* no traced function: only the CAPTURE_STATS record */

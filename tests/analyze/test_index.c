@@ -139,7 +139,7 @@ static void scenario_index(void)
     CHECK_STR(q1(db, "SELECT count(*) FROM interrupts"), q1(db, "SELECT count(*) FROM completions"));
     CHECK_STR(q1(db, "SELECT count(*) FROM doorbells WHERE is_cq = 0 AND qid = 1"), "7");
     CHECK_STR(q1(db, "SELECT count(*) FROM findings"), "0");
-    CHECK_STR(q1(db, "SELECT count(*) FROM lint_rules"), "16");
+    CHECK_STR(q1(db, "SELECT count(*) FROM lint_rules"), "17");
     CHECK_STR(q1(db, "SELECT name FROM nvme_names WHERE kind = 'admin_opcode' AND value = 6"),
               "Identify");
     nvt_db_close(db);

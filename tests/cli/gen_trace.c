@@ -227,7 +227,7 @@ int main(int argc, char **argv)
     device(0, n_io);
     device(1, n_io);
     nvt_event stats = {.type = NVT_EV_CAPTURE_STATS};
-    stats.u.stats.recorded = nvt_writer_next_seq(w) + 1;
+    stats.u.stats.recorded = nvt_writer_next_seq(w); /* the records before it */
     emit(0, &stats);
     if (nvt_writer_close(w, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);

@@ -98,7 +98,11 @@ if cmp -s "$tmp/back.pcapng" "$tmp/t.pcapng"; then ok; else bad "round-tripped f
 expect_rc 0 "$nvt" convert -t SUB -q 1 "$tmp/t.pcapng" -o "$tmp/f.pcapng"
 expect_rc 0 "$nvt" dump "$tmp/f.pcapng"
 grep ' IO ' "$tmp/dump" | grep -E ' SQ=1 ' >"$tmp/want"
-if cmp -s "$tmp/out" "$tmp/want"; then ok; else bad "filtered convert differs from filtered dump"; fi
+head -n -1 "$tmp/out" >"$tmp/got"
+if cmp -s "$tmp/got" "$tmp/want"; then ok; else bad "filtered convert differs from filtered dump"; fi
+# ... and ends with the source's final statistics, counting what the filtered trace holds.
+expect_eq "$(tail -n 1 "$tmp/out" | grep -oE 'STATS recorded=[0-9]+')" \
+    "STATS recorded=$(wc -l <"$tmp/want")" "end marker of the filtered trace"
 expect_rc 0 "$nvt" convert --renumber -t SUB -q 1 "$tmp/t.pcapng" -o "$tmp/r.pcapng"
 expect_rc 0 "$nvt" dump -n 2 "$tmp/r.pcapng"
 expect_grep '^\[    1\] ' "$tmp/out"
@@ -142,7 +146,7 @@ expect_grep "v2.pcapng: offset [0-9]+: record schema version 2 is not supported"
 size=$(stat -c %s "$tmp/s.pcapng.zst")
 head -c $((size * 2 / 3)) "$tmp/s.pcapng.zst" >"$tmp/cut.pcapng.zst"
 expect_rc 1 "$nvt" info "$tmp/cut.pcapng.zst"
-expect_grep "cut.pcapng.zst: offset [0-9]+: file is truncated" "$tmp/err"
+expect_grep "cut.pcapng.zst: offset [0-9]+ in the decompressed stream: file is truncated" "$tmp/err"
 expect_rc 0 "$nvt" convert --salvage "$tmp/cut.pcapng.zst" -o "$tmp/salvaged.pcapng"
 expect_grep "input cut after offset [0-9]+" "$tmp/err"
 expect_rc 0 "$nvt" dump "$tmp/salvaged.pcapng"
@@ -155,6 +159,100 @@ head -n $((n - 1)) "$tmp/bigdump" >"$tmp/src-events"
 cmp -s "$tmp/salv-events" "$tmp/src-events" && ok || bad "salvaged events differ from the source"
 expect_rc 1 "$nvt" recover "$tmp/cut.pcapng.zst"
 expect_grep "convert --salvage" "$tmp/err"
+
+# Schema value rules (docs/format.md, "What the reader rejects"): a real trace with one config
+# read of 8 bytes, or one MMIO access of 255 bytes, stops every command that reads it, with
+# the file and the offset of the block, before any consumer shifts by 8 * size (the
+# ASan/UBSan build runs this too).
+read -r cfgoff mmiooff < <(python3 - "$tmp/t.pcapng" "$tmp/badcfg.pcapng" "$tmp/badmmio.pcapng" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+def patch(types, body_off, val, out):
+    b = bytearray(d); off = 0
+    while off < len(b):
+        t, l = struct.unpack_from('<II', b, off)
+        if t == 6 and b[off + 28 + 20 + 1] in types:
+            b[off + 28 + 20 + 16 + body_off] = val
+            open(out, 'wb').write(b)
+            return off
+        off += l
+print(patch((1, 2), 2, 8, sys.argv[2]), patch((3, 4), 1, 255, sys.argv[3]))
+PY
+)
+for c in dump info stats lint index; do
+  rc=1; [ $c = lint ] && rc=3
+  args=(); [ $c = index ] && args=(-o "$tmp/bad.db")
+  expect_rc $rc "$nvt" $c "$tmp/badcfg.pcapng" "${args[@]}"
+  expect_grep "badcfg.pcapng: offset $cfgoff: CFG[RW] record: access size 8 is not 1, 2 or 4" "$tmp/err"
+  expect_rc $rc "$nvt" $c "$tmp/badmmio.pcapng" "${args[@]}"
+  expect_grep "badmmio.pcapng: offset $mmiooff: MMIO[RW] record: access size 255 is not 1, 2, 4 or 8" "$tmp/err"
+done
+
+# zstd content checksum: a byte flipped anywhere in a compressed trace is an error (zstd's
+# checksum or corrupt-data message, or the pcapng checks on the damaged content), with the
+# offset said to be one in the decompressed stream; never exit 0 with wrong content.
+"$nvt" convert "$tmp/t.pcapng" -o "$tmp/z.pcapng.zst" >/dev/null 2>&1
+zsize=$(stat -c %s "$tmp/z.pcapng.zst")
+for pos in $((zsize / 5)) $((zsize / 3)) $((zsize / 2)) $((zsize * 4 / 5)) $((zsize - 2)); do
+  python3 -c 'import sys; p=int(sys.argv[3]); d=bytearray(open(sys.argv[1],"rb").read()); d[p]^=0x21; open(sys.argv[2],"wb").write(d)' \
+    "$tmp/z.pcapng.zst" "$tmp/zbad.pcapng.zst" "$pos"
+  expect_rc 1 "$nvt" dump "$tmp/zbad.pcapng.zst"
+  expect_grep "zbad.pcapng.zst: .*(checksum mismatch|corrupt zstd data|offset [0-9]+ in the decompressed stream)" "$tmp/err"
+  expect_grep "in the decompressed stream" "$tmp/err"
+done
+expect_grep "content checksum mismatch" "$tmp/err" # the last flip hits the checksum itself
+
+# The end marker: a trace cut exactly before its final statistics block reads, with a warning
+# from every command; final statistics that count other than the events read are an error.
+read -r lastoff nrec < <(python3 - "$tmp/t.pcapng" "$tmp/miscount.pcapng" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read()); off = 0; last = 0; n = 0
+while off < len(b):
+    t, l = struct.unpack_from('<II', b, off)
+    if t == 6:
+        last = off; n += 1
+    off += l
+rec = last + 28 + 20
+assert b[rec + 1] == 17
+struct.pack_into('<Q', b, rec + 16, struct.unpack_from('<Q', b, rec + 16)[0] + 1)
+open(sys.argv[2], 'wb').write(b)
+print(last, n - 1)
+PY
+)
+head -c "$lastoff" "$tmp/t.pcapng" >"$tmp/noend.pcapng"
+for c in dump info stats; do
+  expect_rc 0 "$nvt" $c "$tmp/noend.pcapng"
+  expect_grep "^nvmetrace $c: warning: .*noend.pcapng: the trace ends without its final statistics: cut short\?" "$tmp/err"
+  [ "$(grep -c 'cut short' "$tmp/err")" = 1 ] && ok || bad "$c warned $(grep -c 'cut short' "$tmp/err") times"
+  expect_rc 0 "$nvt" $c "$tmp/t.pcapng"
+  ! grep -q 'cut short' "$tmp/err" && ok || bad "$c warned about a whole trace"
+done
+expect_rc 0 "$nvt" dump "$tmp/noend.pcapng"
+expect_grep "noend.pcapng: the trace ends without its final statistics: cut short\? \(it ends at offset $lastoff\)" "$tmp/err"
+expect_rc 0 "$nvt" lint "$tmp/noend.pcapng"   # a warning finding: exit 0 unless --strict
+expect_grep "warning: trace-cut-short: .*noend.pcapng: the trace ends without its final statistics" "$tmp/out"
+expect_rc 1 "$nvt" lint --strict "$tmp/noend.pcapng"
+expect_rc 0 "$nvt" lint "$tmp/t.pcapng"
+! grep -q 'trace-cut-short' "$tmp/out" && ok || bad "lint found a whole trace cut short"
+expect_rc 1 "$nvt" dump "$tmp/miscount.pcapng"
+expect_grep "miscount.pcapng: offset $lastoff: the final capture statistics say $((nrec + 1)) events were recorded, but the trace holds $nrec" "$tmp/err"
+
+# index checks its output before reading the trace, and says why it cannot write there.
+mkdir "$tmp/adir"
+expect_rc 1 "$nvt" index "$tmp/big.pcapng" -o "$tmp/adir"
+expect_grep "adir: cannot create the index: it is a directory" "$tmp/err"
+[ -z "$(ls -A "$tmp/adir")" ] && ok || bad "index left files in the directory"
+! ls "$tmp"/adir.tmp-* >/dev/null 2>&1 && ok || bad "index left its temporary file"
+expect_rc 1 "$nvt" index "$tmp/big.pcapng" -o "$tmp/no-such-dir/x.db"
+expect_grep "x.db: cannot create the index: .*no-such-dir/x.db.tmp-[0-9]+: No such file or directory" "$tmp/err"
+mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
+if touch "$tmp/ro/probe" 2>/dev/null; then
+  rm -f "$tmp/ro/probe" # root writes anyway: nothing to check
+else
+  expect_rc 1 "$nvt" index "$tmp/big.pcapng" -o "$tmp/ro/x.db"
+  expect_grep "ro/x.db: cannot create the index: .*: Permission denied" "$tmp/err"
+fi
+chmod 755 "$tmp/ro"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -34,7 +34,10 @@ static void die(const nvt_error *err)
 static void open_trace(const char *path)
 {
     nvt_error err;
-    w = nvt_writer_open(path, NULL, &err);
+    /* The expert and random traces hold records the reader rejects, on purpose: the plugin
+     * must show them as malformed. */
+    nvt_writer_opts o = {.allow_invalid = 1};
+    w = nvt_writer_open(path, &o, &err);
     if (!w)
         die(&err);
 }
@@ -243,6 +246,9 @@ static void sub_known(int dev, uint16_t sqid, uint16_t slot, const sqe *s, uint1
     put64(b + 32, s->prp2);
     for (int i = 10; i <= 15; i++)
         put32(b + 4 * i, s->cdw[i]);
+    for (int i = 0; i < NVT_SQE_LEN; i++) /* bytes the producer did not know are zero */
+        if (!(known >> i & 1))
+            b[i] = 0;
     emit(&ev);
 }
 
@@ -267,6 +273,9 @@ static void cpl_known(int dev, uint16_t cqid, uint16_t sqid, uint16_t cid, uint1
     put16(c + 12, cid);
     put16(c + 14, (uint16_t)(1u /* phase */ | (unsigned)sc << 1 | (unsigned)sct << 9 |
                              (dnr ? 0x8000u : 0)));
+    for (int i = 0; i < NVT_CQE_LEN; i++)
+        if (!(known >> i & 1))
+            c[i] = 0;
     emit(&ev);
 }
 
@@ -652,7 +661,7 @@ static void write_events(const char *path)
     state(c.dev, NVT_STATE_DISABLE, 0);
     state(c.dev, NVT_STATE_RESET, 0);
     bar(c.dev, 0, 0xfebf0000, 0x4000);
-    stats(c.dev, nvt_writer_next_seq(w) + 1, 0);
+    stats(c.dev, nvt_writer_next_seq(w), 0); /* the records before it */
     close_trace();
 }
 
@@ -742,6 +751,9 @@ static void write_experts(const char *path)
     sub(c.dev, 0, 4, &db);
     static const uint8_t nine[4] = {9};
     dma(c.dev, 0, 0x5000000, nine, 4, NVT_QID_UNKNOWN, 0xffff);
+    /* a value the schema does not allow: an 8-byte config read */
+    static const uint8_t cfg8[8] = {0x00, 0x00, 8, 0, 0x36, 0x1b, 0x10, 0x00};
+    write_raw(c.dev, 1, NVT_EV_CFG_READ, 0, cfg8, 8);
     close_trace();
 }
 

@@ -663,6 +663,19 @@ static void test_errors(void)
                      &err) < 0);
     CHECK(strstr(err.msg, "out of range") != NULL);
     mem_sink_free(&m);
+    /* a value wider than the access, a config access past the 4 KiB space: records the
+     * reader would reject are bad lines, named by line */
+    CHECK(import_str("7@1.000001:pci_nvme_mmio_write addr 0x14 data 0x1ffffffff size 4\n", &o, &m,
+                     &st, &err) < 0);
+    CHECK(strncmp(err.msg, "bad.log:1: ", 11) == 0 && strstr(err.msg, "out of range") != NULL);
+    mem_sink_free(&m);
+    CHECK(import_str("7@1.000001:pci_cfg_read nvme 00:04.0 @0xfff -> 0x1234\n", &o, &m, &st,
+                     &err) < 0);
+    CHECK(strncmp(err.msg, "bad.log:1: ", 11) == 0 && strstr(err.msg, "out of range") != NULL);
+    mem_sink_free(&m);
+    CHECK(import_str("7@1.000001:pci_cfg_read nvme 00:04.0 @0xffc -> 0x1234\n", &o, &m, &st,
+                     &err) == 0);
+    mem_sink_free(&m);
     CHECK(import_str("7@1.000001:pci_update_mappings_add nvme 00:04.0 9,0xfebd4000+0x4000\n",
                      &o, &m, &st, &err) < 0);
     mem_sink_free(&m);

@@ -217,7 +217,10 @@ static void test_trace_keep(void)
     nvt_trace *r = nvt_trace_load(path, &err);
     CHECK(r != NULL);
     if (r) {
-        CHECK_EQ_U64(nvt_trace_count(r), 3);
+        /* the 3 kept, then the end marker counting them */
+        CHECK_EQ_U64(nvt_trace_count(r), 4);
+        CHECK_EQ_U64(nvt_trace_event(r, 3)->type, NVT_EV_CAPTURE_STATS);
+        CHECK_EQ_U64(nvt_trace_event(r, 3)->u.stats.recorded, 3);
         CHECK_STR(nvt_trace_comment(r), "a comment");
         CHECK_EQ_U64(nvt_trace_event(r, 1)->u.dma.gpa, 0x2000);
         CHECK_EQ_U64(nvt_trace_event(r, 2)->seq, 2);

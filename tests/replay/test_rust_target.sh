@@ -34,7 +34,8 @@ if "$rustc" --edition 2021 --crate-type cdylib -O -o "$lib" "$src/tests/replay/r
 expect_rc 0 "$nvmetrace" replay --target "lib:$lib" "$tmp/good.pcapng"
 expect_grep "target: rustdev 0.1, accelerator in-process" "$tmp/out"
 expect_grep "command: lib:$lib" "$tmp/out"
-expect_grep "events 12, host actions 6, outputs compared 8, not comparable 0 (no data 0), divergences 0" "$tmp/out"
+# (13 events: the copier's 12 and the end marker, the final capture statistics)
+expect_grep "events 13, host actions 6, outputs compared 8, not comparable 0 (no data 0), divergences 0" "$tmp/out"
 expect_grep "result: clean" "$tmp/out"
 cp "$tmp/out" "$tmp/first"
 expect_rc 0 "$nvmetrace" replay --target "lib:$lib" "$tmp/good.pcapng"
@@ -61,7 +62,7 @@ expect_grep "result: crashed" "$tmp/out"
 
 expect_rc 0 "$nvmetrace" minimize --quiet --target "lib:$lib" --target-args panic \
   "$tmp/good.pcapng" -o "$tmp/min.pcapng"
-expect_grep "events: 12 -> 1" "$tmp/out"
+expect_grep "events: 13 -> 1" "$tmp/out"
 expect_rc 3 "$nvmetrace" replay --target "lib:$lib" --target-args panic "$tmp/min.pcapng"
 expect_grep "crash: the target died at event 0" "$tmp/out"
 expect_rc 2 "$nvmetrace" minimize --no-fork --target "lib:$lib" "$tmp/good.pcapng" -o "$tmp/x"

@@ -1,5 +1,6 @@
 /* One example event of every record type: docs/format.md shows each one's bytes, and
- * test_format_doc checks the document against the encoder. */
+ * test_format_doc checks the document against the encoder. The capture statistics come last
+ * and count the 18 records before them, so the examples written in order make a whole trace. */
 #ifndef NVT_EXAMPLES_H
 #define NVT_EXAMPLES_H
 
@@ -44,7 +45,7 @@ static const struct example {
     {"dma-read", {EX(NVT_EV_DMA_READ, 0), .u.dma = {0xbfb25000, 8, 8, 1, 7, example_dma}}},
     {"ctrl-state", {EX(NVT_EV_CTRL_STATE, 0), .u.state = {NVT_STATE_ENABLE, 0x00460001}}},
     {"annotation", {EX(NVT_EV_ANNOTATION, 0), .u.ann = {NVT_ANN_MARKER, 9, "boot done"}}},
-    {"capture-stats", {EX(NVT_EV_CAPTURE_STATS, 0), .u.stats = {1000000, 12, 3, 0}}},
+    {"capture-stats", {EX(NVT_EV_CAPTURE_STATS, 0), .u.stats = {18, 12, 3, 0}}},
 };
 #define NEXAMPLES (sizeof examples / sizeof examples[0])
 

@@ -342,21 +342,40 @@ static void check_zstd_corruption(const char *zpath)
     CHECK(len > 40 && data[0] == 0x28 && data[1] == 0xb5);
     nvt_error err;
     size_t events;
-    /* Flip bytes in the middle of the compressed data: an error naming the compressed offset,
-     * or (if the flip lands somewhere harmless to zstd) the pcapng checks catch it. */
-    size_t errors = 0;
+    /* The writer sets the frame's content checksum flag (frame header descriptor, byte 4,
+     * bit 2), so damage that still decompresses cannot read as a clean trace. */
+    CHECK(data[4] & 0x04);
+    /* Flip a byte anywhere after the frame header: always an error naming the file and an
+     * offset in the decompressed stream: zstd's own (corrupt data, checksum mismatch) or the
+     * pcapng checks on the damaged content. Never a clean read. */
+    size_t flips = 0, clean = 0, sums = 0;
     for (size_t pos = 12; pos < len; pos += 7) {
         uint8_t *c = malloc(len);
         memcpy(c, data, len);
         c[pos] ^= 0x5a;
         int rc = read_all_mem(c, len, 0, &events, &err);
-        if (rc != 0) {
-            errors++;
+        flips++;
+        if (rc == 0) {
+            clean++;
+            fprintf(stderr, "flip at %zu read clean (%zu events)\n", pos, events);
+        } else {
             CHECK(strstr(err.msg, "mem.pcapng") != NULL);
+            CHECK(strstr(err.msg, "in the decompressed stream") != NULL);
+            sums += strstr(err.msg, "content checksum mismatch") != NULL;
         }
         free(c);
     }
-    CHECK(errors > 0);
+    CHECK(flips > 10);
+    CHECK_EQ_U64(clean, 0);
+    /* The last 4 bytes are the checksum itself: a flip there is a checksum mismatch. */
+    uint8_t *c = malloc(len);
+    memcpy(c, data, len);
+    c[len - 2] ^= 0x01;
+    CHECK(read_all_mem(c, len, 0, &events, &err) == NVT_E_ZSTD);
+    CHECK(strstr(err.msg, "mem.pcapng: compressed offset") != NULL);
+    CHECK(strstr(err.msg, "content checksum mismatch") != NULL);
+    free(c);
+    CHECK(sums > 0);
     /* Cut inside the only frame before any block completes: no section header. */
     int rc = read_all_mem(data, len - 5, 1, &events, &err);
     CHECK_EQ_U64(rc, NVT_E_TRUNCATED);
@@ -522,6 +541,271 @@ static void check_device_mismatch(void)
     CHECK(strstr(err.msg, "/nonexistent-dir/x.pcapng: cannot open") != NULL);
 }
 
+/* Offset of the k-th (0-based) block of type in a little-endian pcapng image, or 0. */
+static size_t block_offset(const uint8_t *data, size_t len, uint32_t type, size_t k)
+{
+    for (size_t off = 0; off + 8 <= len;) {
+        uint32_t t, l;
+        memcpy(&t, data + off, 4);
+        memcpy(&l, data + off + 4, 4);
+        if (t == type && k-- == 0)
+            return off;
+        if (l < 12)
+            return 0;
+        off += l;
+    }
+    return 0;
+}
+
+/* One schema value rule: example record `example` with bytes patched (record offsets), and
+ * the reader's message; NULL = the patched record is valid (an edge of the rule). */
+struct value_case {
+    size_t example;
+    struct { uint8_t off, val; } patch[3];
+    const char *msg;
+};
+
+static const struct value_case value_cases[] = {
+    /* CFGR/CFGW: sizes 1, 2, 4 within the 4 KiB configuration space, values that fit */
+    {0, {{18, 8}}, "CFGR record: access size 8 is not 1, 2 or 4"},
+    {0, {{18, 64}}, "CFGR record: access size 64 is not 1, 2 or 4"},
+    {0, {{18, 127}}, "CFGR record: access size 127 is not 1, 2 or 4"},
+    {0, {{18, 128}}, "CFGR record: access size 128 is not 1, 2 or 4"},
+    {1, {{18, 3}}, "CFGW record: access size 3 is not 1, 2 or 4"},
+    {0, {{16, 0xfe}, {17, 0x0f}}, "a 4-byte access at offset 0xffe runs past the 4096-byte"},
+    {0, {{16, 0xfc}, {17, 0x0f}}, NULL},
+    {0, {{18, 1}}, "CFGR record: value 0x101b36 does not fit a 1-byte access"},
+    {0, {{18, 2}}, "CFGR record: value 0x101b36 does not fit a 2-byte access"},
+    /* MMIOR/MMIOW: BAR 0-5, sizes 1, 2, 4, 8, values that fit */
+    {2, {{17, 255}}, "MMIOR record: access size 255 is not 1, 2, 4 or 8"},
+    {2, {{17, 16}}, "MMIOR record: access size 16 is not 1, 2, 4 or 8"},
+    {2, {{17, 0}}, "MMIOR record: access size 0 is not 1, 2, 4 or 8"},
+    {2, {{17, 8}}, NULL},
+    {2, {{16, 6}}, "MMIOR record: BAR index 6 is not 0-5"},
+    {2, {{16, 5}}, NULL},
+    {4, {{28, 1}}, "MMIOW record: value 0x100460001 does not fit a 4-byte access"},
+    {4, {{28, 1}, {17, 8}}, NULL},
+    /* BARMAP/BARUNMAP: BAR 0-5 or 6 (expansion ROM), known flags */
+    {5, {{16, 6}}, NULL},
+    {5, {{16, 7}}, "BARMAP record: BAR index 7 is not 0-6"},
+    {6, {{17, 0x0a}}, "BARUNMAP record: unknown BAR flags 0x0a"},
+    /* DB */
+    {7, {{18, 2}}, "DB record: SQ/CQ selector 2 is not 0 or 1"},
+    /* MSIX: fields 0-5, read or write, entries within an MSI-X table (2048) / PBA (32) */
+    {8, {{18, 6}}, "MSIX record: field 6 is not 0-5"},
+    {8, {{19, 2}}, "MSIX record: read/write selector 2 is not 0 or 1"},
+    {8, {{16, 0x00}, {17, 0x08}}, "MSIX record: table entry 2048 is beyond the 2048"},
+    {8, {{16, 0xff}, {17, 0x07}}, NULL},
+    {8, {{18, 4}, {16, 32}}, "MSIX record: PBA qword 32 is beyond the 32"},
+    {8, {{18, 5}, {16, 31}}, NULL},
+    /* MSIXCTL */
+    {9, {{16, 2}}, "MSIXCTL record: enable 2 / function mask 0 are not 0 or 1"},
+    {9, {{17, 3}}, "MSIXCTL record: enable 1 / function mask 3 are not 0 or 1"},
+    {9, {{18, 0x01}, {19, 0x08}}, "MSIXCTL record: table size 2049 is beyond the 2048"},
+    {9, {{18, 0x00}, {19, 0x08}}, NULL},
+    /* IRQ: kinds 0-3, vectors an MSI-X table (2048), MSI (32) or INTx pin (4) can have */
+    {10, {{16, 4}}, "IRQ record: interrupt kind 4 is not 0-3"},
+    {10, {{18, 0x00}, {19, 0x08}}, "IRQ record: vector 2048 is beyond the 2048 an MSI-X"},
+    {10, {{16, 1}, {18, 32}}, "IRQ record: vector 32 is beyond the 32 an MSI"},
+    {10, {{16, 1}, {18, 31}}, NULL},
+    {10, {{16, 2}, {18, 4}}, "IRQ record: vector 4 is beyond the 4 an INTx"},
+    {10, {{16, 3}, {18, 3}}, NULL},
+    /* SUB/CPL: full masks unless reconstructed, zero bytes outside the mask */
+    {11, {{24, 0xfe}}, "SUB record: known-byte mask 0xfffffffffffffffe without the RECONSTRUCTED"},
+    {12, {{36, 1}}, "SUB record: SQE bytes outside the known-byte mask are not zero"},
+    {12, {{36, 1}, {24, 0x1f}}, NULL}, /* byte 4 now known */
+    {13, {{20, 0xfe}}, "CPL record: known-byte mask 0xfffe without the RECONSTRUCTED"},
+    {13, {{20, 0xfe}, {2, NVT_F_RECONSTRUCTED}, {24, 1}},
+     "CPL record: CQE bytes outside the known-byte mask are not zero"},
+    /* STATE 1-8, NOTE levels 0-3 and text without NUL, TRUNCATED on DMA records only */
+    {16, {{16, 0}}, "STATE record: controller state 0 is not 1-8"},
+    {16, {{16, 9}}, "STATE record: controller state 9 is not 1-8"},
+    {16, {{16, 8}}, NULL},
+    {17, {{16, 4}}, "NOTE record: level 4 is not 0-3"},
+    {17, {{24, 0}}, "NOTE record: text holds a NUL byte at 4"},
+    {0, {{2, NVT_F_TRUNCATED}}, "CFGR record has the TRUNCATED flag, which only DMA records"},
+};
+
+/* Every value rule, three ways: nvt_record_decode's verdict; the reader's error naming the
+ * file and the offset of the block (record written at the raw level by a writer that allows
+ * invalid records, after a valid one); and the default writer's refusal, in the same words,
+ * leaving the file without the record. */
+static void check_value_rules(void)
+{
+    const char *path = tmp("values.pcapng");
+    for (size_t k = 0; k < sizeof value_cases / sizeof value_cases[0]; k++) {
+        const struct value_case *vc = &value_cases[k];
+        nvt_event ev = example_event(vc->example);
+        uint8_t rec[256];
+        size_t n = nvt_record_encode(&ev, rec, sizeof rec);
+        for (size_t p = 0; p < 3 && vc->patch[p].off; p++)
+            rec[vc->patch[p].off] = vc->patch[p].val;
+        nvt_event back;
+        char msg[300];
+        int rc = nvt_record_decode(rec, n, &back, msg, sizeof msg);
+        CHECK_EQ_U64(rc, vc->msg ? NVT_E_FORMAT : NVT_OK);
+        if (!vc->msg && rc)
+            fprintf(stderr, "case %zu: valid record rejected: %s\n", k, msg);
+        if (vc->msg && rc && !strstr(msg, vc->msg)) {
+            fprintf(stderr, "case %zu: '%s' lacks '%s'\n", k, msg, vc->msg);
+            CHECK(0);
+        }
+        if (!vc->msg)
+            continue;
+        for (int strict = 0; strict < 2; strict++) {
+            nvt_error err;
+            nvt_writer_opts o = {.allow_invalid = !strict};
+            nvt_writer *w = nvt_writer_open(path, &o, &err);
+            nvt_device d = test_device();
+            CHECK(nvt_writer_add_device(w, &d, &err) == 0);
+            nvt_event first = example_event(7);
+            CHECK(nvt_writer_write(w, &first, NULL, &err) == 0);
+            int wrc = nvt_writer_write_raw(w, 0, 1, rec, n, &err);
+            CHECK_EQ_U64(wrc, strict ? -1 : 0);
+            if (strict) {
+                CHECK_EQ_U64(err.code, NVT_E_ARG);
+                CHECK(strstr(err.msg, "refusing to write an invalid record") != NULL);
+                CHECK(strstr(err.msg, vc->msg) != NULL);
+                /* the decoded event is refused by nvt_writer_write too */
+                nvt_event bad;
+                memset(&bad, 0, sizeof bad);
+                int drc = nvt_record_decode(rec, n, &bad, msg, sizeof msg);
+                CHECK(drc == NVT_E_FORMAT);
+            }
+            CHECK(nvt_writer_close(w, &err) == 0);
+            uint8_t *data;
+            size_t len = slurp(path, &data);
+            size_t events;
+            int rrc = read_all_mem(data, len, 0, &events, &err);
+            if (strict) {
+                CHECK_EQ_U64(rrc, 0); /* the valid record alone, no end marker: a warning */
+                CHECK_EQ_U64(events, 1);
+            } else {
+                char want[400];
+                snprintf(want, sizeof want, "mem.pcapng: offset %zu: ",
+                         block_offset(data, len, 6, 1));
+                CHECK_EQ_U64(rrc, NVT_E_FORMAT);
+                CHECK_EQ_U64(events, 1);
+                CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+                if (!strstr(err.msg, vc->msg)) {
+                    fprintf(stderr, "case %zu: '%s' lacks '%s'\n", k, err.msg, vc->msg);
+                    CHECK(0);
+                }
+            }
+            free(data);
+        }
+    }
+    unlink(path);
+}
+
+static int warnings_seen;
+static char warning_text[512];
+
+static void count_warning(void *ctx, const char *msg)
+{
+    CHECK(ctx == &warnings_seen);
+    warnings_seen++;
+    snprintf(warning_text, sizeof warning_text, "%s", msg);
+}
+
+/* Writes the examples but the last (the capture statistics), then the statistics saying
+ * recorded (none if recorded is UINT64_MAX). */
+static void write_with_stats(const char *path, uint64_t recorded)
+{
+    nvt_error err;
+    nvt_writer *w = nvt_writer_open(path, NULL, &err);
+    nvt_device d = test_device();
+    CHECK(nvt_writer_add_device(w, &d, &err) == 0);
+    for (size_t i = 0; i + 1 < NEXAMPLES; i++) {
+        nvt_event ev = example_event(i);
+        CHECK(nvt_writer_write(w, &ev, NULL, &err) == 0);
+    }
+    if (recorded != UINT64_MAX) {
+        nvt_event st = example_event(NEXAMPLES - 1);
+        st.u.stats.recorded = recorded;
+        CHECK(nvt_writer_write(w, &st, NULL, &err) == 0);
+    }
+    CHECK(nvt_writer_close(w, &err) == 0);
+}
+
+/* Reads path to the end: the reader's return code, events, and its warning. */
+static int read_to_end(const char *path, size_t *events, nvt_error *err, char *warning,
+                       size_t wlen)
+{
+    nvt_reader *r = nvt_reader_open(path, err);
+    if (!r)
+        return -1;
+    nvt_event ev;
+    int rc;
+    *events = 0;
+    while ((rc = nvt_reader_next(r, &ev, err)) == 1)
+        (*events)++;
+    snprintf(warning, wlen, "%s", nvt_reader_warning(r) ? nvt_reader_warning(r) : "");
+    nvt_reader_close(r);
+    return rc;
+}
+
+/* The end marker: the final capture statistics. Present and right: no warning. Missing (a
+ * trace cut exactly on a block boundary, or written without it): a warning, once, through
+ * the handler too. Counting other than the records read: an error at the statistics block. */
+static void check_end_marker(void)
+{
+    const char *path = tmp("end.pcapng");
+    const char *zpath = tmp("end.pcapng.zst");
+    nvt_error err;
+    size_t events;
+    char warning[512];
+    nvt_set_warning_handler(count_warning, &warnings_seen);
+    for (int z = 0; z < 2; z++) {
+        const char *p = z ? zpath : path;
+        warnings_seen = 0;
+        write_with_stats(p, NEXAMPLES - 1);
+        CHECK_EQ_U64(read_to_end(p, &events, &err, warning, sizeof warning), 0);
+        CHECK_EQ_U64(events, NEXAMPLES);
+        CHECK_STR(warning, "");
+        CHECK_EQ_U64(warnings_seen, 0);
+
+        write_with_stats(p, UINT64_MAX);
+        CHECK_EQ_U64(read_to_end(p, &events, &err, warning, sizeof warning), 0);
+        CHECK_EQ_U64(events, NEXAMPLES - 1);
+        CHECK(strstr(warning, "the trace ends without its final statistics: cut short?") != NULL);
+        CHECK(strncmp(warning, p, strlen(p)) == 0);
+        CHECK_EQ_U64(warnings_seen, 1);
+        CHECK_STR(warning_text, warning);
+        CHECK((strstr(warning, "in the decompressed stream") != NULL) == z);
+
+        write_with_stats(p, NEXAMPLES - 2);
+        CHECK_EQ_U64(read_to_end(p, &events, &err, warning, sizeof warning), -1);
+        CHECK_EQ_U64(err.code, NVT_E_FORMAT);
+        CHECK(strstr(err.msg, "the final capture statistics say 17 events were recorded, but "
+                              "the trace holds 18") != NULL);
+        if (!z) {
+            uint8_t *data;
+            size_t len = slurp(p, &data);
+            char want[600];
+            snprintf(want, sizeof want, "%s: offset %zu: ", p, block_offset(data, len, 6, 18));
+            CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+            /* Cut exactly before the statistics block: a shorter trace that reads clean,
+             * but for the warning. */
+            write_with_stats(p, NEXAMPLES - 1);
+            free(data);
+            len = slurp(p, &data);
+            size_t cut = block_offset(data, len, 6, 18);
+            CHECK(cut > 0);
+            warnings_seen = 0;
+            CHECK_EQ_U64(read_all_mem(data, cut, 0, &events, &err), 0);
+            CHECK_EQ_U64(events, NEXAMPLES - 1);
+            CHECK_EQ_U64(warnings_seen, 1);
+            CHECK(strstr(warning_text, "mem.pcapng: the trace ends without its final "
+                                       "statistics: cut short?") != NULL);
+            free(data);
+        }
+    }
+    nvt_set_warning_handler(NULL, NULL);
+    unlink(path);
+    unlink(zpath);
+}
+
 static void check_record_rules(void)
 {
     uint8_t buf[256];
@@ -563,6 +847,8 @@ int main(void)
     if (!mkdtemp(tmpdir))
         return 1;
     check_record_rules();
+    check_value_rules();
+    check_end_marker();
     /* tmp() reuses its buffers: keep our own copies of the paths used throughout. */
     char plain[512], zst[512];
     snprintf(plain, sizeof plain, "%s", tmp("ex.pcapng"));

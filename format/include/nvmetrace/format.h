@@ -9,7 +9,8 @@
  *   if (rc < 0) fprintf(stderr, "%s\n", err.msg);   // names file and byte offset
  *   nvt_reader_close(r);
  *
- * Nothing here prints; every failure fills an nvt_error. No global state.
+ * Nothing here prints; every failure fills an nvt_error. No global state but the warning
+ * handler an application may set (nvt_set_warning_handler).
  * The byte layout of records is in <nvmetrace/schema.h> and docs/format.md.
  */
 #ifndef NVMETRACE_FORMAT_H
@@ -120,6 +121,10 @@ typedef struct nvt_writer_opts {
     int keep_seq;            /* 0: the writer numbers records 0,1,2,...; 1: keep ev->seq */
     const char *appl;        /* SHB shb_userappl; NULL = "nvmetrace 0.1.0" */
     const char *comment;     /* SHB comment, or NULL */
+    /* 0: every record is checked with nvt_record_decode and one the reader would reject is
+     * refused (NVT_E_ARG); 1: written as given. Only for test generators that make bad input
+     * on purpose. */
+    int allow_invalid;
 } nvt_writer_opts;
 
 typedef struct nvt_writer nvt_writer;
@@ -138,6 +143,12 @@ int nvt_writer_write(nvt_writer *w, const nvt_event *ev, const char *comment, nv
  * field of rec is overwritten in place. Returns 0 or -1. */
 int nvt_writer_write_raw(nvt_writer *w, uint32_t device, uint64_t ts_ns, uint8_t *rec,
                          size_t len, nvt_error *err);
+
+/* Writes the end marker: capture statistics with stats' device, timestamp, seq (if kept),
+ * dropped, overflows and warnings, and "events recorded" = the records this writer wrote
+ * that are not capture statistics, which is what a reader checks it against. For producers
+ * that copy or filter another trace (convert, minimize, export). Returns 0 or -1. */
+int nvt_writer_write_end(nvt_writer *w, const nvt_event *stats, nvt_error *err);
 
 /* Seq the next record written will get. */
 uint64_t nvt_writer_next_seq(const nvt_writer *w);
@@ -170,7 +181,11 @@ nvt_reader *nvt_reader_open_mem(const void *data, size_t len, const char *name,
 
 /* Next event: 1 = ev filled, 0 = end of file, -1 = error (err filled; the reader is then
  * unusable). Blocks other than EPB/IDB/SHB are skipped; packets of another link type are
- * skipped and counted (nvt_reader_foreign_packets). */
+ * skipped and counted (nvt_reader_foreign_packets). Every record returned satisfies the
+ * schema's value rules (nvt_record_decode). At the end of each section, final capture
+ * statistics whose event count differs from the records read are an error; a stream whose
+ * last record is not capture statistics (the end marker) ends with a warning
+ * (nvt_reader_warning, and the handler of nvt_set_warning_handler). */
 int nvt_reader_next(nvt_reader *r, nvt_event *ev, nvt_error *err);
 
 /* Devices seen so far (IDBs precede the packets that use them). */
@@ -187,6 +202,16 @@ uint64_t nvt_reader_offset(const nvt_reader *r);
 uint64_t nvt_reader_foreign_packets(const nvt_reader *r);
 /* With allow_truncated: 1 if the stream ended inside a block or frame. */
 int nvt_reader_truncated(const nvt_reader *r);
+/* After the end was reached: "FILE: the trace ends without its final statistics: cut short?
+ * (...)" if the last record was not capture statistics, else NULL. Owned by r. */
+const char *nvt_reader_warning(const nvt_reader *r);
+
+/* Called with each reader's warning (nvt_reader_warning) when it arises, so an application
+ * reports it once whichever library opened the reader. The one process-wide setting of
+ * libnvtformat: set it once at start-up (NULL: none, the default). Not thread-safe to change
+ * while readers run. */
+typedef void (*nvt_warning_fn)(void *ctx, const char *msg);
+void nvt_set_warning_handler(nvt_warning_fn fn, void *ctx);
 
 void nvt_reader_close(nvt_reader *r);
 

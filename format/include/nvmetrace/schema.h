@@ -67,21 +67,26 @@ enum nvt_event_type {
 /* ---- bodies (offsets relative to the end of the common header) ---- */
 
 /* CFG_READ / CFG_WRITE, 8 bytes:
- * 0 u16 offset in config space, 2 u8 size (1,2,4), 3 u8 reserved, 4 u32 value */
+ * 0 u16 offset in config space, 2 u8 size (1,2,4), 3 u8 reserved, 4 u32 value
+ * (offset + size <= NVT_CFG_SPACE_LEN; value has no bits above the access size) */
 #define NVT_BODY_CFG_LEN 8
+#define NVT_CFG_SPACE_LEN 4096u /* PCI Express configuration space */
 
 /* MMIO_READ / MMIO_WRITE, 24 bytes:
  * 0 u8 bar index (0-5), 1 u8 size (1,2,4,8), 2 u16 reserved, 4 u32 offset in the BAR,
- * 8 u64 value, 16 u64 guest physical address (0 if unknown) */
+ * 8 u64 value (no bits above the access size), 16 u64 guest physical address (0 if unknown) */
 #define NVT_BODY_MMIO_LEN 24
+#define NVT_BAR_MAX 5u /* BARs 0-5 of a type 0 header */
 
 /* BAR_MAP / BAR_UNMAP, 24 bytes:
- * 0 u8 bar index, 1 u8 NVT_BAR_* flags, 2 u16 reserved, 4 u32 reserved,
+ * 0 u8 bar index (0-5, or NVT_BAR_ROM), 1 u8 NVT_BAR_* flags, 2 u16 reserved, 4 u32 reserved,
  * 8 u64 address, 16 u64 size */
 #define NVT_BODY_BAR_LEN 24
+#define NVT_BAR_ROM 6u /* the expansion ROM, as QEMU numbers its regions */
 #define NVT_BAR_IO 0x01u
 #define NVT_BAR_64BIT 0x02u
 #define NVT_BAR_PREFETCH 0x04u
+#define NVT_BAR_KNOWN_MASK 0x07u
 
 /* DOORBELL, 8 bytes:
  * 0 u16 queue id, 2 u8 1 = CQ head doorbell / 0 = SQ tail doorbell, 3 u8 reserved,
@@ -98,6 +103,8 @@ enum nvt_event_type {
 #define NVT_MSIX_VECTOR_CTRL 3
 #define NVT_MSIX_PBA_LO 4
 #define NVT_MSIX_PBA_HI 5
+/* MSI-X Table Size is an 11-bit N-1 field: at most 2048 entries (and 32 PBA qwords). */
+#define NVT_MSIX_MAX_ENTRIES 2048u
 
 /* MSIX_CTRL, 8 bytes:
  * 0 u8 enabled (MSI-X Enable), 1 u8 function mask, 2 u16 table size (entries),
@@ -112,6 +119,8 @@ enum nvt_event_type {
 #define NVT_IRQ_MSI 1
 #define NVT_IRQ_INTX_ASSERT 2
 #define NVT_IRQ_INTX_DEASSERT 3
+#define NVT_MSI_MAX_VECTORS 32u /* Multiple Message Enable allows up to 32 */
+#define NVT_INTX_PINS 4u        /* INTA-INTD */
 
 /* SUBMISSION, 80 bytes:
  * 0 u16 submission queue id, 2 u16 slot (SQ head index the entry was fetched from,
