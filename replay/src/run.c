@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "inproc.h"
 #include "nvmetrace/nvme.h"
+#include "nvmetrace/proc.h"
 
 #define MIB ((uint64_t)1 << 20)
 #define GIB ((uint64_t)1 << 30)
@@ -456,8 +457,7 @@ static int copy_disk(struct eng *e, const char *src, char *path, size_t pathlen)
 {
     if (e->ntmp >= RP_MAX_TMP)
         return -1;
-    snprintf(path, pathlen, "/tmp/nvt-replay-disk-XXXXXX");
-    int out = mkstemp(path);
+    int out = nvt_run_mkstemp("disk", path, pathlen); /* the next run removes it after a crash */
     if (out < 0)
         return -1;
     int in = open(src, O_RDONLY | O_CLOEXEC);
