@@ -1024,7 +1024,8 @@ static int nvme_line(nvt_qemu_importer *imp, const struct qemu_event_def *def,
     case QK_MMIO_READ:
     case QK_MMIO_WRITE: {
         uint64_t size = def->kind == QK_MMIO_READ ? a[1].v : a[2].v;
-        if (a[0].v > 0xffffffffu || (size != 1 && size != 2 && size != 4 && size != 8))
+        if (a[0].v > 0xffffffffu || (size != 1 && size != 2 && size != 4 && size != 8) ||
+            (def->kind == QK_MMIO_WRITE && size < 8 && a[1].v >> (8 * size))) /* wider than size */
             return bad_line(imp, err, imp->text, imp->text_len, "value out of range");
         h = push(imp, def->kind == QK_MMIO_READ ? NVT_EV_MMIO_READ : NVT_EV_MMIO_WRITE, -1);
         if (!h)

@@ -2,6 +2,7 @@
  * qtest scripts, the language of QEMU's own fuzzer reproducers and bug reports: import one as a
  * trace, export a trace as one.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ struct imp {
     int cf8_pending;         /* a cf8 write not yet consumed by a 0xcfc access */
     uint32_t bar_lo[6], bar_hi[6];
     uint16_t command;
+    const char *name;        /* the script's file name, for errors */
     int line;
 };
 
@@ -56,7 +58,8 @@ static int passthrough(struct imp *m, const char *cmd)
         size_t len = strlen(big);
         if (len > 0xffff) {
             free(big);
-            rp_error(m->err, NVT_E_ARG, "line %d: command longer than 65535 bytes", m->line);
+            rp_error(m->err, NVT_E_ARG, "%s: line %d: command longer than 65535 bytes", m->name,
+                     m->line);
             return -1;
         }
         ev.u.ann.len = (uint16_t)len;
@@ -128,11 +131,27 @@ static int target_cf8(const struct imp *m)
            ((m->cf8 >> 11) & 0x1f) == m->slot && ((m->cf8 >> 8) & 7) == m->fn;
 }
 
+/* One number of a sized access, as QEMU's qtest reads it (strtoull, base 0): the whole word,
+ * no sign, at most 64 bits. Returns 0, or -1 with the error naming file and line. */
+static int parse_number(struct imp *m, const char *op, const char *word, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(word, &end, 0);
+    if (*word == '-' || *word == '+' || end == word || *end || errno == ERANGE) {
+        rp_error(m->err, NVT_E_FORMAT, "%s: line %d: %s: %.40s%s is not a number of at most 64 bits",
+                 m->name, m->line, op, word, strlen(word) > 40 ? "..." : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int one_command(struct imp *m, char *line)
 {
-    char op[32];
+    char op[32], w1[128], w2[128], rest[2];
     unsigned long long a = 0, v = 0;
-    int n = sscanf(line, "%31s %lli %lli", op, &a, &v);
+    int n = sscanf(line, "%31s %127s %127s %1s", op, w1, w2, rest);
     if (n < 1)
         return 0;
     m->st->commands++;
@@ -145,6 +164,29 @@ static int one_command(struct imp *m, char *line)
         size = 1;
     else if (!strcmp(op, "writeq") || !strcmp(op, "readq"))
         size = 8;
+    if (size) {
+        /* A sized access is checked whole: a number QEMU would refuse, or one wider than the
+         * access or the port space, must not become a different access in the trace. */
+        int writes = op[0] == 'o' || op[0] == 'w';
+        if (n != (writes ? 3 : 2)) {
+            rp_error(m->err, NVT_E_FORMAT, "%s: line %d: %s takes %s, not %d word%s", m->name,
+                     m->line, op, writes ? "an address and a value" : "an address", n - 1,
+                     n == 2 ? "" : "s");
+            return -1;
+        }
+        if (parse_number(m, op, w1, &a) < 0 || (writes && parse_number(m, op, w2, &v) < 0))
+            return -1;
+        if ((op[0] == 'o' || op[0] == 'i') && a > 0xffff) {
+            rp_error(m->err, NVT_E_FORMAT, "%s: line %d: %s: port 0x%llx is beyond 0xffff",
+                     m->name, m->line, op, a);
+            return -1;
+        }
+        if (size < 8 && v >> (8 * size)) {
+            rp_error(m->err, NVT_E_FORMAT, "%s: line %d: %s: value 0x%llx does not fit %d byte%s",
+                     m->name, m->line, op, v, size, size == 1 ? "" : "s");
+            return -1;
+        }
+    }
     int is_out = !strncmp(op, "out", 3), is_in = !strncmp(op, "in", 2);
     int is_write = !strncmp(op, "write", 5) && size, is_read = !strncmp(op, "read", 4) && size;
 
@@ -229,7 +271,9 @@ static void pick_device(struct imp *m, const char *text, size_t len, const char 
     const char *nv = strstr(args, "nvme");
     const char *addr = nv ? strstr(nv, "addr=") : NULL;
     unsigned s, f = 0;
-    if (addr && (sscanf(addr, "addr=%x.%x", &s, &f) >= 1 || sscanf(addr, "addr=0x%x", &s) == 1)) {
+    /* Widths bound the numbers (no overflow); a slot or function PCI does not have is ignored. */
+    if (addr && (sscanf(addr, "addr=0x%2x", &s) == 1 || sscanf(addr, "addr=%2x.%1x", &s, &f) >= 1) &&
+        s <= 0x1f && f <= 7) {
         m->slot = s;
         m->fn = f;
         return;
@@ -241,9 +285,8 @@ static void pick_device(struct imp *m, const char *text, size_t len, const char 
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
         char buf[128];
         snprintf(buf, sizeof buf, "%.*s", (int)(l < 127 ? l : 127), p);
-        unsigned long long v;
-        if (sscanf(buf, "outl 0xcf8 %lli", &v) == 1)
-            cf8 = (uint32_t)v;
+        if (!strncmp(buf, "outl 0xcf8 ", 11))
+            cf8 = (uint32_t)strtoull(buf + 11, NULL, 0); /* one_command checks the number */
         else if (!strncmp(buf, "outl 0xcfc", 10) && (cf8 & 0xfc) >= 0x10 && (cf8 & 0xfc) < 0x28 &&
                  (cf8 & 0x80000000u) && ((cf8 >> 11) & 0x1f) != 0) {
             m->bus = (cf8 >> 16) & 0xff;
@@ -321,6 +364,7 @@ nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
         snprintf(comment, sizeof comment, "nvmetrace import qtest %s", name);
     struct imp m;
     memset(&m, 0, sizeof m);
+    m.name = name;
     m.err = err;
     m.st = st;
     m.ts = 1000000000ull * 1700000000ull;

@@ -78,15 +78,19 @@ for delay in 0 0.01 0.05 0.1 0.2 0.02; do
     sleep "$delay"
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
+    st=$?
     killed+=("$pid")
     expect_no_survivor "replay killed after QEMU started (+$delay s)"
+    # A run killed while its QEMU ran (with --copy-disks) leaves its disk copy to the next run.
+    if [ "$trace" = "$tmp/g.pcapng" ] && [ "$st" = 137 ]; then
+      [ -n "$(entries_of "$pid" | grep '^disk-')" ] && ok || bad "no disk copy of the killed replay $pid: $(ls "$base")"
+    fi
   else
     wait "$pid"
     bad "replay's QEMU never appeared: $(head -c 600 "$tmp/out")"
   fi
 done
-# The folder had the killed runs' disk copies (their QEMU was up): the next run removes them.
-[ -n "$(entries_of "${killed[@]}")" ] && ok || bad "no entry of a killed replay was left to clean (the test kills too late?): $(ls "$base")"
+# The next run removes what the killed ones left.
 expect_rc 0 "$nvt" replay --copy-disks "$tmp/g.pcapng"
 expect_grep "result: clean" "$tmp/out"
 left=$(entries_of "${killed[@]}")

@@ -663,6 +663,18 @@ static void test_errors(void)
                      &err) < 0);
     CHECK(strstr(err.msg, "out of range") != NULL);
     mem_sink_free(&m);
+    /* a value wider than its access: not stored cut or as is */
+    CHECK(import_str("7@1.000001:pci_nvme_mmio_write addr 0x14 data 0x1ffffffff size 4\n", &o, &m,
+                     &st, &err) < 0);
+    CHECK(strncmp(err.msg, "bad.log:1: value out of range", 29) == 0);
+    CHECK_EQ_U64(m.nevs, 0);
+    mem_sink_free(&m);
+    CHECK(import_str("7@1.000001:pci_nvme_mmio_write addr 0x14 data 0x100 size 1\n", &o, &m, &st,
+                     &err) < 0);
+    mem_sink_free(&m);
+    CHECK(import_str("7@1.000001:pci_nvme_mmio_write addr 0x14 data 0xffffffffffffffff size 8\n",
+                     &o, &m, &st, &err) == 0);
+    mem_sink_free(&m);
     CHECK(import_str("7@1.000001:pci_update_mappings_add nvme 00:04.0 9,0xfebd4000+0x4000\n",
                      &o, &m, &st, &err) < 0);
     mem_sink_free(&m);
