@@ -25,6 +25,8 @@ struct tap_tls {
     struct tap_ring *ring;
     uint64_t noring_tap_id; /* this thread found no free ring in this tap ... */
     uint64_t noring_gen;    /* ... while tap->free_gen had this value */
+    uint32_t thread_id;     /* nvt_tap_set_thread_id's id for this thread, if has_thread_id: */
+    int has_thread_id;      /* stamped on every ring the thread takes, now or later */
 };
 static __thread struct tap_tls tap_tls __attribute__((tls_model("initial-exec")));
 
@@ -86,7 +88,8 @@ static struct tap_ring *ring_claim(struct nvt_tap *t)
         c->events = atomic_load_explicit(&c->ctl->events, memory_order_relaxed);
         c->dropped = atomic_load_explicit(&c->ctl->dropped, memory_order_relaxed);
         c->was_full = 0;
-        c->thread_id = (uint32_t)syscall(SYS_gettid);
+        /* ring_claim runs on the claiming thread: tap_tls is its own. */
+        c->thread_id = tap_tls.has_thread_id ? tap_tls.thread_id : (uint32_t)syscall(SYS_gettid);
         atomic_store_explicit(&c->ctl->thread_id, c->thread_id, memory_order_relaxed);
         if (!c->prefaulted)
             ring_prefault(t, c);
@@ -140,6 +143,9 @@ static inline struct tap_ring *thread_ring(struct nvt_tap *t)
 
 void nvt_tap_set_thread_id(nvt_tap *tap, uint32_t id)
 {
+    /* Remembered for the thread: with no ring free now, the ring it takes later carries it. */
+    tap_tls.thread_id = id;
+    tap_tls.has_thread_id = 1;
     struct tap_ring *r = thread_ring(tap);
     if (r) {
         r->thread_id = id;
