@@ -226,10 +226,10 @@ static int ring_scan(struct ring_file *rf, uint32_t i, struct pending_list *out,
     rf->dropped += atomic_load((_Atomic uint64_t *)&c->dropped);
     rf->overflows += atomic_load((_Atomic uint64_t *)&c->overflows);
     uint64_t size = h->ring_size;
-    if (released > head || head - released > size) {
+    if (released > head || head - released > size || (released | head) & 7) {
         fail(err, NVT_E_FORMAT, rf->path, ctl_off,
              "ring %u: released position %llu and head %llu are inconsistent (ring of %llu "
-             "bytes): corrupt ring file", i, (unsigned long long)released,
+             "bytes, entries 8-byte aligned): corrupt ring file", i, (unsigned long long)released,
              (unsigned long long)head, (unsigned long long)size);
         return -1;
     }

@@ -298,6 +298,31 @@ static void pick_device(struct imp *m, const char *text, size_t len, const char 
     }
 }
 
+/* The start of the first line that is a qtest command (its first word one QEMU's qtest
+ * accepts), or the end of the text. */
+static char *first_command_line(char *text)
+{
+    static const char *const words[] = {
+        "outb", "outw", "outl", "inb", "inw", "inl", "writeb", "writew", "writel", "writeq",
+        "readb", "readw", "readl", "readq", "read", "write", "b64read", "b64write", "memset",
+        "clock_step", "clock_set", "irq_intercept_in", "irq_intercept_out", "set_irq_in",
+        "endianness", "module_load", "rtas"};
+    for (char *l = text; *l;) {
+        char *p = l;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t wl = strcspn(p, " \t\r\n");
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+            if (wl == strlen(words[i]) && !strncmp(p, words[i], wl))
+                return l;
+        char *nl = strchr(l, '\n');
+        if (!nl)
+            break;
+        l = nl + 1;
+    }
+    return text + strlen(text);
+}
+
 nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
                             nvt_qtest_import_stats *stats, nvt_error *err)
 {
@@ -322,9 +347,12 @@ nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
     /* The bug-report form: "cat << EOF | qemu-system-x86_64 ARGS -qtest stdio" ... "EOF". */
     char *body = buf, *body_end = buf + len;
     char delim[64] = "";
-    char *q = strstr(buf, "qemu-system");
-    char *heredoc = strstr(buf, "<<");
-    if (q && heredoc && heredoc < q) {
+    /* Only before the first qtest command: a command's text (a passthrough line) that holds
+     * "<<" and "qemu-system" does not make a bare script a shell one. */
+    char *region_end = first_command_line(buf);
+    char *heredoc = memmem(buf, (size_t)(region_end - buf), "<<", 2);
+    char *q = heredoc ? memmem(heredoc, (size_t)(region_end - heredoc), "qemu-system", 11) : NULL;
+    if (q && heredoc) {
         const char *d = heredoc + 2;
         while (*d == '-' || *d == ' ' || *d == '\'' || *d == '"')
             d++;
@@ -439,6 +467,19 @@ static void export_line(void *ctx, const char *line)
         x->failed = 1;
 }
 
+/* Whether a passthrough command of t is the line d, which would end a here-document. */
+static int delim_used(const nvt_trace *t, const char *d)
+{
+    size_t dl = strlen(d);
+    for (size_t i = 0; i < nvt_trace_count(t); i++) {
+        const nvt_event *ev = nvt_trace_event(t, i);
+        if (ev->type == NVT_EV_ANNOTATION && ev->u.ann.len == 7 + dl &&
+            !memcmp(ev->u.ann.text, "qtest: ", 7) && !memcmp(ev->u.ann.text + 7, d, dl))
+            return 1;
+    }
+    return 0;
+}
+
 int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *args_out,
                      size_t args_len, nvt_error *err)
 {
@@ -485,6 +526,18 @@ int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *a
     if (args_out)
         snprintf(args_out, args_len, "%s", line);
     const char *qemu = ro.qemu ? ro.qemu : "qemu-system-x86_64";
+    /* The here-document's delimiter: EOF, unless the script itself has that line (which
+     * QEMU answers with an error, and which would end the here-document early). */
+    static const char *const delims[] = {"EOF", "NVT_EOF", "NVT_EOF_2", "NVT_EOF_3"};
+    size_t di = 0;
+    while (o->shell_form && di + 1 < sizeof delims / sizeof delims[0] && delim_used(t, delims[di]))
+        di++;
+    if (o->shell_form && delim_used(t, delims[di])) {
+        rp_error(err, NVT_E_ARG, "the trace's qtest commands include every here-document "
+                                 "delimiter tried (EOF, NVT_EOF, ...): export the bare form");
+        goto out;
+    }
+    const char *delim = delims[di];
     if (o->shell_form) {
         char head[5000];
         snprintf(head, sizeof head,
@@ -493,15 +546,17 @@ int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *a
                  "# Without the qtest accelerator (Debian): QEMU_MODULE_DIR=<folder with "
                  "accel-qtest-x86_64.so>,\n"
                  "# or replace accel=qtest by accel=tcg and add -S.\n"
-                 "cat << EOF | %s %s -qtest stdio\n",
-                 (uint64_t)nvt_trace_count(t), nvt_trace_count(t) == 1 ? "" : "s", qemu, line);
+                 "cat << %s | %s %s -qtest stdio\n",
+                 (uint64_t)nvt_trace_count(t), nvt_trace_count(t) == 1 ? "" : "s", delim, qemu,
+                 line);
         if (o->write(o->ctx, head, strlen(head)) < 0)
             x.failed = 1;
     }
     rp_prologue(&e, &p);
     if (rp_walk(&e) < 0)
         goto out;
-    if (o->shell_form && !x.failed && o->write(o->ctx, "EOF\n", 4) < 0)
+    if (o->shell_form && !x.failed &&
+        (o->write(o->ctx, delim, strlen(delim)) < 0 || o->write(o->ctx, "\n", 1) < 0))
         x.failed = 1;
     if (x.failed) {
         rp_error(err, NVT_E_IO, "cannot write the script");
