@@ -298,23 +298,29 @@ static void pick_device(struct imp *m, const char *text, size_t len, const char 
     }
 }
 
-/* The start of the first line that is a qtest command (its first word one QEMU's qtest
- * accepts), or the end of the text. */
-static char *first_command_line(char *text)
+/* Whether the line (leading blanks skipped) starts with a command QEMU's qtest accepts. */
+static int is_qtest_command(const char *line)
 {
     static const char *const words[] = {
         "outb", "outw", "outl", "inb", "inw", "inl", "writeb", "writew", "writel", "writeq",
         "readb", "readw", "readl", "readq", "read", "write", "b64read", "b64write", "memset",
         "clock_step", "clock_set", "irq_intercept_in", "irq_intercept_out", "set_irq_in",
         "endianness", "module_load", "rtas"};
+    while (*line == ' ' || *line == '\t')
+        line++;
+    size_t wl = strcspn(line, " \t\r\n");
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (wl == strlen(words[i]) && !strncmp(line, words[i], wl))
+            return 1;
+    return 0;
+}
+
+/* The start of the first line that is a qtest command, or the end of the text. */
+static char *first_command_line(char *text)
+{
     for (char *l = text; *l;) {
-        char *p = l;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        size_t wl = strcspn(p, " \t\r\n");
-        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-            if (wl == strlen(words[i]) && !strncmp(p, words[i], wl))
-                return l;
+        if (is_qtest_command(l))
+            return l;
         char *nl = strchr(l, '\n');
         if (!nl)
             break;
@@ -428,6 +434,13 @@ nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
         while (*l == ' ' || *l == '\t')
             l++;
         st->lines++;
+        if (*l && *l != '#' && !is_qtest_command(l)) {
+            /* QEMU would answer FAIL and go on; in a trace it would be a command that is not
+             * one (and, exported, could read as the shell form's first line). */
+            rp_error(err, NVT_E_FORMAT, "%s: line %d: '%.40s%s' is not a qtest command", name,
+                     m.line, l, strlen(l) > 40 ? "..." : "");
+            goto fail;
+        }
         if (*l && *l != '#' && one_command(&m, l) < 0)
             goto fail;
         l = next;

@@ -179,6 +179,8 @@ static void test_bad_numbers(void)
         {"readq 0x18446744073709551616\n", "bad.qtest: line 1: readq: 0x18446744073709551616 is not"},
         {"readl\n", "bad.qtest: line 1: readl takes an address, not 0 words"},
         {"writel 0x1000 1 2\n", "bad.qtest: line 1: writel takes an address and a value, not 3 words"},
+        {"outl 0xcf8 0x1\ncat << EOF | qemu-system-x86_64\n",
+         "bad.qtest: line 2: 'cat << EOF | qemu-system-x86_64' is not a qtest command"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         nvt_error err;
