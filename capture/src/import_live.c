@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,9 @@ const char *const nvt_qemu_trace_args[] = {
 };
 #define NTRACE_ARGS (sizeof nvt_qemu_trace_args / sizeof nvt_qemu_trace_args[0] - 1)
 
+/* The log copy (--log) stops when its file system would have less than this free: a full disk
+ * must not take the trace's space (the trace is what the capture is for). */
+#define LOG_COPY_RESERVE (1ull << 20)
 #define FLUSH_INTERVAL_NS 1000000000ull /* while events keep coming, flush at least this often */
 #define POLL_MS 100
 
@@ -110,6 +114,9 @@ struct live {
     int rfd, keep_wfd;
     char dir[256], fifo[300];
     FILE *copy;
+    const char *copy_path;
+    uint64_t copied;
+    char *copy_stopped; /* res->log_copy_stopped */
     nvt_writer *w;
     nvt_qemu_importer *imp;
     int import_failed;
@@ -131,6 +138,32 @@ static void cleanup(struct live *L)
     nvt_qemu_import_free(L->imp);
 }
 
+/* Appends to the log copy, or stops it (closed, the reason kept) when its file system is
+ * nearly full or a write fails: what it holds stays, and the trace keeps the space. */
+static void copy_log(struct live *L, const char *buf, size_t n)
+{
+    if (!L->copy)
+        return;
+    struct statvfs vs;
+    int e = 0;
+    if (fstatvfs(fileno(L->copy), &vs) == 0 &&
+        (uint64_t)vs.f_bavail * vs.f_frsize < LOG_COPY_RESERVE + n)
+        e = ENOSPC;
+    else if (fwrite(buf, 1, n, L->copy) != n || fflush(L->copy) != 0)
+        e = errno ? errno : EIO;
+    else
+        L->copied += n;
+    if (!e)
+        return;
+    fclose(L->copy);
+    L->copy = NULL;
+    snprintf(L->copy_stopped, 512,
+             "%s: %s after %llu bytes (less than %llu KiB were left): the log copy stops "
+             "there, the trace keeps the rest",
+             L->copy_path, strerror(e), (unsigned long long)L->copied,
+             (unsigned long long)(LOG_COPY_RESERVE >> 10));
+}
+
 /* Reads what the FIFO holds (at most a few MiB per call, so signals and QEMU's exit are
  * noticed). Returns the number of bytes read. */
 static size_t drain(struct live *L, char *buf, size_t bufsize)
@@ -143,8 +176,7 @@ static size_t drain(struct live *L, char *buf, size_t bufsize)
         if (n <= 0)
             break;
         total += (size_t)n;
-        if (L->copy)
-            fwrite(buf, 1, (size_t)n, L->copy);
+        copy_log(L, buf, (size_t)n);
         if (!L->import_failed && nvt_qemu_import_feed(L->imp, buf, (size_t)n, &L->import_err) < 0)
             L->import_failed = 1; /* keep draining so QEMU never blocks on a full FIFO */
     }
@@ -201,6 +233,8 @@ int nvt_qemu_capture(const nvt_qemu_capture_opts *opts, char *const qemu_argv[],
         cleanup(&L);
         return -1;
     }
+    L.copy_path = opts->log_copy;
+    L.copy_stopped = res->log_copy_stopped;
     if (opts->log_copy && !(L.copy = fopen(opts->log_copy, "w"))) {
         set_err(err, NVT_E_IO, "%s: %s", opts->log_copy, strerror(errno));
         cleanup(&L);
