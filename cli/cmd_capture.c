@@ -91,6 +91,8 @@ static int run(int argc, char **argv)
     int rc = nvt_qemu_capture(&o, argv + i, &res, &err);
     if (o.progress)
         fputc('\n', stderr);
+    if (res.log_copy_stopped[0])
+        fprintf(stderr, "nvmetrace capture: --log %s\n", res.log_copy_stopped);
     if (rc < 0) {
         fprintf(stderr, "nvmetrace capture: %s\n", err.msg);
         if (!res.started)
@@ -159,7 +161,9 @@ const struct nvt_command cmd_capture = {
     "    (no NVMe controller traced); the message names the problem and the trace is kept.\n\n"
     "OPTIONS\n"
     "  -o, --output OUT   the trace to write\n"
-    "      --log FILE     also keep QEMU's raw trace log in FILE\n"
+    "      --log FILE     also keep QEMU's raw trace log in FILE; the copy stops (and\n"
+    "                     says so) when its file system has less than 1 MiB left, so\n"
+    "                     a full disk does not take the trace's space\n"
     "      --all-devices  keep config/mapping events of every PCI function, not only NVMe\n"
     "      --comments     give each rebuilt command the QEMU lines it came from as comment\n"
     "      --strict       stop importing at the first malformed log line\n"

@@ -40,6 +40,18 @@ static int run(int argc, char **argv)
     }
     if (res.trace_cut)
         fprintf(stderr, "nvmetrace recover: trace cut: %s\n", res.cut_reason);
+    if (res.bad_entries) {
+        char ring_name[4200];
+        snprintf(ring_name, sizeof ring_name, "%s%s", opts.ring_path ? opts.ring_path : trace,
+                 opts.ring_path ? "" : ".ring");
+        size_t shown = res.bad_entries < 8 ? (size_t)res.bad_entries : 8;
+        fprintf(stderr, "nvmetrace recover: %llu crash-ring entries failed their check and were "
+                        "left out (%s offset%s", (unsigned long long)res.bad_entries,
+                ring_name, shown > 1 ? "s" : "");
+        for (size_t i = 0; i < shown; i++)
+            fprintf(stderr, "%s%llu", i ? ", " : " ", (unsigned long long)res.bad_offsets[i]);
+        fprintf(stderr, "%s)\n", res.bad_entries > shown ? ", ..." : "");
+    }
     printf("%s: kept %llu records from the trace, recovered %llu events from the crash ring"
            ", %llu events dropped during the capture\n",
            opts.out_path ? opts.out_path : trace, (unsigned long long)res.kept,
@@ -68,7 +80,9 @@ const struct nvt_command cmd_recover = {
     "    recover refuses a ring whose capture is still running (the capture holds a lock\n"
     "    on it), a trace that already holds recovered events, and a ring file that is\n"
     "    truncated or corrupt; it then changes nothing. A new capture refuses to start\n"
-    "    while an unrecovered ring of the same name exists.\n\n"
+    "    while an unrecovered ring of the same name exists. Every ring entry carries a\n"
+    "    check: an entry that fails it is left out, counted in the annotation, and\n"
+    "    reported on standard error with its offset in the ring file.\n\n"
     "OPTIONS\n"
     "  -o, --output OUT   write the recovered trace to OUT and leave TRACE as it is\n"
     "      --ring RING    the crash ring (default TRACE.ring; see nvt_tap_opts.ring_path)\n"

@@ -15,13 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "nvmetrace/import.h"
+#include "nvmetrace/proc.h"
 
 const char *const nvt_qemu_trace_args[] = {
     "-trace", "pci_nvme_*", "-trace", "pci_cfg_*", "-trace", "msix_*",
@@ -29,6 +30,9 @@ const char *const nvt_qemu_trace_args[] = {
 };
 #define NTRACE_ARGS (sizeof nvt_qemu_trace_args / sizeof nvt_qemu_trace_args[0] - 1)
 
+/* The log copy (--log) stops when its file system would have less than this free: a full disk
+ * must not take the trace's space (the trace is what the capture is for). */
+#define LOG_COPY_RESERVE (1ull << 20)
 #define FLUSH_INTERVAL_NS 1000000000ull /* while events keep coming, flush at least this often */
 #define POLL_MS 100
 
@@ -61,17 +65,9 @@ static void emulator_version(const char *qemu, char *out, size_t outlen)
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], STDOUT_FILENO);
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
-        execlp(qemu, qemu, "--version", (char *)NULL);
-        _exit(127);
-    }
+    char *const argv[] = {(char *)qemu, "--version", NULL};
+    nvt_child_opts co = {NVT_CHILD_NULL, p[1], NVT_CHILD_NULL, 1, NULL, NULL};
+    pid_t pid = nvt_child_spawn(argv, &co);
     close(p[1]);
     char buf[512];
     size_t n = 0;
@@ -118,6 +114,9 @@ struct live {
     int rfd, keep_wfd;
     char dir[256], fifo[300];
     FILE *copy;
+    const char *copy_path;
+    uint64_t copied;
+    char *copy_stopped; /* res->log_copy_stopped */
     nvt_writer *w;
     nvt_qemu_importer *imp;
     int import_failed;
@@ -133,10 +132,36 @@ static void cleanup(struct live *L)
     if (L->fifo[0])
         unlink(L->fifo);
     if (L->dir[0])
-        rmdir(L->dir);
+        nvt_run_rmdir(L->dir);
     if (L->copy)
         fclose(L->copy);
     nvt_qemu_import_free(L->imp);
+}
+
+/* Appends to the log copy, or stops it (closed, the reason kept) when its file system is
+ * nearly full or a write fails: what it holds stays, and the trace keeps the space. */
+static void copy_log(struct live *L, const char *buf, size_t n)
+{
+    if (!L->copy)
+        return;
+    struct statvfs vs;
+    int e = 0;
+    if (fstatvfs(fileno(L->copy), &vs) == 0 &&
+        (uint64_t)vs.f_bavail * vs.f_frsize < LOG_COPY_RESERVE + n)
+        e = ENOSPC;
+    else if (fwrite(buf, 1, n, L->copy) != n || fflush(L->copy) != 0)
+        e = errno ? errno : EIO;
+    else
+        L->copied += n;
+    if (!e)
+        return;
+    fclose(L->copy);
+    L->copy = NULL;
+    snprintf(L->copy_stopped, 512,
+             "%s: %s after %llu bytes (less than %llu KiB were left): the log copy stops "
+             "there, the trace keeps the rest",
+             L->copy_path, strerror(e), (unsigned long long)L->copied,
+             (unsigned long long)(LOG_COPY_RESERVE >> 10));
 }
 
 /* Reads what the FIFO holds (at most a few MiB per call, so signals and QEMU's exit are
@@ -151,8 +176,7 @@ static size_t drain(struct live *L, char *buf, size_t bufsize)
         if (n <= 0)
             break;
         total += (size_t)n;
-        if (L->copy)
-            fwrite(buf, 1, (size_t)n, L->copy);
+        copy_log(L, buf, (size_t)n);
         if (!L->import_failed && nvt_qemu_import_feed(L->imp, buf, (size_t)n, &L->import_err) < 0)
             L->import_failed = 1; /* keep draining so QEMU never blocks on a full FIFO */
     }
@@ -188,9 +212,8 @@ int nvt_qemu_capture(const nvt_qemu_capture_opts *opts, char *const qemu_argv[],
     if (!io.name)
         io.name = "<QEMU log>";
 
-    const char *tmp = getenv("TMPDIR");
-    snprintf(L.dir, sizeof L.dir, "%s/nvmetrace-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(L.dir)) {
+    /* In the per-user run folder: a capture killed by SIGKILL leaves it to the next run. */
+    if (nvt_run_mkdtemp("capture", L.dir, sizeof L.dir) < 0) {
         int e = errno;
         L.dir[0] = '\0';
         return set_err(err, NVT_E_IO, "cannot create a directory for the FIFO: %s", strerror(e));
@@ -210,6 +233,8 @@ int nvt_qemu_capture(const nvt_qemu_capture_opts *opts, char *const qemu_argv[],
         cleanup(&L);
         return -1;
     }
+    L.copy_path = opts->log_copy;
+    L.copy_stopped = res->log_copy_stopped;
     if (opts->log_copy && !(L.copy = fopen(opts->log_copy, "w"))) {
         set_err(err, NVT_E_IO, "%s: %s", opts->log_copy, strerror(errno));
         cleanup(&L);
@@ -235,10 +260,8 @@ int nvt_qemu_capture(const nvt_qemu_capture_opts *opts, char *const qemu_argv[],
     }
 
     char **argv = calloc(nargs + NTRACE_ARGS + 2, sizeof *argv);
-    int ep[2] = {-1, -1};
-    if (!argv || pipe2(ep, O_CLOEXEC) < 0) {
+    if (!argv) {
         set_err(err, NVT_E_NOMEM, "cannot prepare QEMU's command line: %s", strerror(errno));
-        free(argv);
         nvt_writer_close(L.w, NULL);
         cleanup(&L);
         return -1;
@@ -248,43 +271,15 @@ int nvt_qemu_capture(const nvt_qemu_capture_opts *opts, char *const qemu_argv[],
         argv[nargs + i] = (char *)nvt_qemu_trace_args[i];
     argv[nargs + NTRACE_ARGS] = L.fifo;
 
-    pid_t parent = getpid();
-    pid_t child = fork();
-    if (child == 0) {
-        /* A QEMU whose capture died would run on untraced: it gets SIGTERM then. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(127);
-        /* The child gets default signal handling back; the error pipe reports exec failure. */
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        execvp(argv[0], argv);
-        int e = errno;
-        if (write(ep[1], &e, sizeof e) < 0)
-            _exit(127);
-        _exit(127);
-    }
+    /* QEMU dies with this process (a QEMU whose capture died would run on untraced). It
+     * stays in the caller's process group: it may own the terminal for the guest's serial
+     * console, and the terminal's signals reach it through the forwarding loop below. */
+    nvt_child_opts co = {NVT_CHILD_INHERIT, NVT_CHILD_INHERIT, NVT_CHILD_INHERIT, 0, NULL, NULL};
+    pid_t child = nvt_child_spawn(argv, &co);
+    int spawn_errno = errno;
     free(argv);
-    close(ep[1]);
     if (child < 0) {
-        set_err(err, NVT_E_IO, "fork: %s", strerror(errno));
-        close(ep[0]);
-        nvt_writer_close(L.w, NULL);
-        cleanup(&L);
-        return -1;
-    }
-    int exec_errno = 0;
-    ssize_t k;
-    while ((k = read(ep[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR)
-        ;
-    close(ep[0]);
-    if (k == (ssize_t)sizeof exec_errno) {
-        int st;
-        while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-            ;
-        set_err(err, NVT_E_IO, "cannot run %s: %s", qemu_argv[0], strerror(exec_errno));
+        set_err(err, NVT_E_IO, "cannot run %s: %s", qemu_argv[0], strerror(spawn_errno));
         nvt_writer_close(L.w, NULL);
         unlink(opts->output); /* nothing was captured */
         cleanup(&L);

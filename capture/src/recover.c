@@ -97,6 +97,8 @@ struct ring_file {
     uint32_t ndev;
     nvt_device devices[NVT_RING_MAX_DEVICES];
     uint64_t dropped, overflows;
+    uint64_t bad_entries;    /* entries whose check failed */
+    uint64_t bad_offsets[8]; /* file offsets of the first ones */
 };
 
 static int ring_open(struct ring_file *rf, nvt_error *err)
@@ -224,10 +226,10 @@ static int ring_scan(struct ring_file *rf, uint32_t i, struct pending_list *out,
     rf->dropped += atomic_load((_Atomic uint64_t *)&c->dropped);
     rf->overflows += atomic_load((_Atomic uint64_t *)&c->overflows);
     uint64_t size = h->ring_size;
-    if (released > head || head - released > size) {
+    if (released > head || head - released > size || (released | head) & 7) {
         fail(err, NVT_E_FORMAT, rf->path, ctl_off,
              "ring %u: released position %llu and head %llu are inconsistent (ring of %llu "
-             "bytes): corrupt ring file", i, (unsigned long long)released,
+             "bytes, entries 8-byte aligned): corrupt ring file", i, (unsigned long long)released,
              (unsigned long long)head, (unsigned long long)size);
         return -1;
     }
@@ -271,6 +273,15 @@ static int ring_scan(struct ring_file *rf, uint32_t i, struct pending_list *out,
             return -1;
         }
         const uint8_t *rec = (const uint8_t *)(e + 1);
+        if (e->check != nvt_ring_entry_check(e, rec, e->rec_len)) {
+            /* Damaged or torn: its bytes cannot be trusted, so it is left out and reported.
+             * Its length passed the bounds above, so the next entry is found the same way. */
+            if (rf->bad_entries < sizeof rf->bad_offsets / sizeof rf->bad_offsets[0])
+                rf->bad_offsets[rf->bad_entries] = file_off;
+            rf->bad_entries++;
+            pos += esize;
+            continue;
+        }
         nvt_event ev;
         char msg[256];
         if (nvt_record_decode(rec, e->rec_len, &ev, msg, sizeof msg) != NVT_OK) {
@@ -452,12 +463,15 @@ static int append_missing(struct recovery *rc, struct pending_list *missing,
         return 0; /* no device, so nothing can have been recorded */
     uint64_t first_ts = missing->n ? nvt_ring_clock_ns(&rc->rf.clock, missing->v[0].tsc)
                                    : rc->last_ts;
-    char text[600];
+    char text[700], bad[96] = "";
+    if (rc->rf.bad_entries)
+        snprintf(bad, sizeof bad, "; %llu ring entries failed their check and were left out",
+                 (unsigned long long)rc->rf.bad_entries);
     int tn = snprintf(text, sizeof text,
                       "nvmetrace recover: %zu events recovered from the crash ring %s "
-                      "(capture process %u died; the trace held %llu records%s%s)",
+                      "(capture process %u died; the trace held %llu records%s%s%s)",
                       missing->n, rc->rf.path, rc->rf.h->pid, (unsigned long long)res->kept,
-                      res->trace_cut ? "; cut: " : "", res->trace_cut ? res->cut_reason : "");
+                      bad, res->trace_cut ? "; cut: " : "", res->trace_cut ? res->cut_reason : "");
     nvt_event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = NVT_EV_ANNOTATION;
@@ -574,6 +588,8 @@ int nvt_recover(const char *trace, const nvt_recover_opts *opts, nvt_recover_res
     for (uint32_t i = 0; i < rc.rf.h->ring_count; i++)
         if (ring_scan(&rc.rf, i, &all, err) < 0)
             goto out;
+    res->bad_entries = rc.rf.bad_entries;
+    memcpy(res->bad_offsets, rc.rf.bad_offsets, sizeof res->bad_offsets);
 
     int compression = trace_compression(trace, err);
     if (compression == -2)

@@ -25,6 +25,8 @@ struct tap_tls {
     struct tap_ring *ring;
     uint64_t noring_tap_id; /* this thread found no free ring in this tap ... */
     uint64_t noring_gen;    /* ... while tap->free_gen had this value */
+    uint32_t thread_id;     /* nvt_tap_set_thread_id's id for this thread, if has_thread_id: */
+    int has_thread_id;      /* stamped on every ring the thread takes, now or later */
 };
 static __thread struct tap_tls tap_tls __attribute__((tls_model("initial-exec")));
 
@@ -86,7 +88,8 @@ static struct tap_ring *ring_claim(struct nvt_tap *t)
         c->events = atomic_load_explicit(&c->ctl->events, memory_order_relaxed);
         c->dropped = atomic_load_explicit(&c->ctl->dropped, memory_order_relaxed);
         c->was_full = 0;
-        c->thread_id = (uint32_t)syscall(SYS_gettid);
+        /* ring_claim runs on the claiming thread: tap_tls is its own. */
+        c->thread_id = tap_tls.has_thread_id ? tap_tls.thread_id : (uint32_t)syscall(SYS_gettid);
         atomic_store_explicit(&c->ctl->thread_id, c->thread_id, memory_order_relaxed);
         if (!c->prefaulted)
             ring_prefault(t, c);
@@ -140,6 +143,9 @@ static inline struct tap_ring *thread_ring(struct nvt_tap *t)
 
 void nvt_tap_set_thread_id(nvt_tap *tap, uint32_t id)
 {
+    /* Remembered for the thread: with no ring free now, the ring it takes later carries it. */
+    tap_tls.thread_id = id;
+    tap_tls.has_thread_id = 1;
     struct tap_ring *r = thread_ring(tap);
     if (r) {
         r->thread_id = id;
@@ -150,7 +156,9 @@ void nvt_tap_set_thread_id(nvt_tap *tap, uint32_t id)
 /* An entry being written: its record body, and the head that publishes it. */
 struct tap_slot {
     struct tap_ring *ring;
+    struct nvt_ring_entry *entry;
     uint8_t *body;
+    uint32_t rec_len;
     uint64_t new_head;
 };
 
@@ -197,6 +205,10 @@ static __attribute__((noinline)) int wait_for_space(struct nvt_tap *t, struct ta
     }
 }
 
+/* Every field is stored as whole little-endian 64-bit words (record offsets 0, 8, 16, ...): the
+ * entry check in slot_commit reads the record back in such words, and a load that spans
+ * several smaller stores cannot be forwarded from the store buffer (it stalls until they reach
+ * the cache: measured +5 ns/event). */
 /* Reserves an entry for a record of rec_len bytes (common header + body) and writes the
  * entry and common headers. Returns 0, or -1 if the event was dropped (and counted). */
 /* Inlined into every recording call: a call and a spilled struct tap_slot cost more than
@@ -240,13 +252,13 @@ static inline __attribute__((always_inline)) int slot_begin(nvt_tap_dev *dev, ui
     e->kind = NVT_RING_ENTRY_RECORD;
     e->tsc = ticks;
     uint8_t *rec = (uint8_t *)(e + 1);
-    rec[0] = NVT_SCHEMA_VERSION;
-    rec[1] = type;
-    put16(rec + 2, flags);
-    put32(rec + 4, r->thread_id);
+    put64(rec, NVT_SCHEMA_VERSION | (uint64_t)type << 8 | (uint64_t)flags << 16 |
+                   (uint64_t)r->thread_id << 32);
     put64(rec + 8, NVT_RING_SEQ_UNASSIGNED);
     s->ring = r;
+    s->entry = e;
     s->body = rec + NVT_HDR_LEN;
+    s->rec_len = rec_len;
     s->new_head = end;
     return 0;
 }
@@ -255,6 +267,8 @@ static inline __attribute__((always_inline)) int slot_begin(nvt_tap_dev *dev, ui
 static inline __attribute__((always_inline)) int slot_commit(struct tap_slot *s)
 {
     struct tap_ring *r = s->ring;
+    /* The check goes in before the head is published: an entry recovery sees has its check. */
+    s->entry->check = nvt_ring_entry_check(s->entry, (const uint8_t *)(s->entry + 1), s->rec_len);
     r->head = s->new_head;
     atomic_store_explicit(&r->ctl->head, s->new_head, memory_order_release);
     r->events++;
@@ -268,10 +282,7 @@ static int record_cfg(nvt_tap_dev *dev, uint8_t type, uint16_t offset, uint8_t s
     struct tap_slot s;
     if (slot_begin(dev, type, 0, NVT_HDR_LEN + NVT_BODY_CFG_LEN, &s) < 0)
         return -1;
-    put16(s.body, offset);
-    s.body[2] = size;
-    s.body[3] = 0;
-    put32(s.body + 4, value);
+    put64(s.body, offset | (uint64_t)size << 16 | (uint64_t)value << 32);
     return slot_commit(&s);
 }
 
@@ -291,10 +302,7 @@ static int record_mmio(nvt_tap_dev *dev, uint8_t type, uint8_t bar, uint32_t off
     struct tap_slot s;
     if (slot_begin(dev, type, 0, NVT_HDR_LEN + NVT_BODY_MMIO_LEN, &s) < 0)
         return -1;
-    s.body[0] = bar;
-    s.body[1] = size;
-    put16(s.body + 2, 0);
-    put32(s.body + 4, offset);
+    put64(s.body, bar | (uint64_t)size << 8 | (uint64_t)offset << 32);
     put64(s.body + 8, value);
     put64(s.body + 16, gpa);
     return slot_commit(&s);
@@ -318,10 +326,7 @@ static int record_bar(nvt_tap_dev *dev, uint8_t type, uint8_t bar, uint8_t flags
     struct tap_slot s;
     if (slot_begin(dev, type, 0, NVT_HDR_LEN + NVT_BODY_BAR_LEN, &s) < 0)
         return -1;
-    s.body[0] = bar;
-    s.body[1] = flags;
-    put16(s.body + 2, 0);
-    put32(s.body + 4, 0);
+    put64(s.body, bar | (uint64_t)flags << 8);
     put64(s.body + 8, addr);
     put64(s.body + 16, size);
     return slot_commit(&s);
@@ -342,10 +347,7 @@ int nvt_tap_doorbell(nvt_tap_dev *dev, uint16_t qid, int is_cq, uint32_t value)
     struct tap_slot s;
     if (slot_begin(dev, NVT_EV_DOORBELL, 0, NVT_HDR_LEN + NVT_BODY_DOORBELL_LEN, &s) < 0)
         return -1;
-    put16(s.body, qid);
-    s.body[2] = is_cq ? 1 : 0;
-    s.body[3] = 0;
-    put32(s.body + 4, value);
+    put64(s.body, qid | (uint64_t)(is_cq ? 1 : 0) << 16 | (uint64_t)value << 32);
     return slot_commit(&s);
 }
 
@@ -355,10 +357,8 @@ int nvt_tap_msix_access(nvt_tap_dev *dev, uint16_t entry, uint8_t field, int is_
     struct tap_slot s;
     if (slot_begin(dev, NVT_EV_MSIX_ACCESS, 0, NVT_HDR_LEN + NVT_BODY_MSIX_ACCESS_LEN, &s) < 0)
         return -1;
-    put16(s.body, entry);
-    s.body[2] = field;
-    s.body[3] = is_write ? 1 : 0;
-    put32(s.body + 4, value);
+    put64(s.body, entry | (uint64_t)field << 16 | (uint64_t)(is_write ? 1 : 0) << 24 |
+                      (uint64_t)value << 32);
     return slot_commit(&s);
 }
 
@@ -368,10 +368,8 @@ int nvt_tap_msix_ctrl(nvt_tap_dev *dev, int enabled, int masked, uint16_t table_
     struct tap_slot s;
     if (slot_begin(dev, NVT_EV_MSIX_CTRL, 0, NVT_HDR_LEN + NVT_BODY_MSIX_CTRL_LEN, &s) < 0)
         return -1;
-    s.body[0] = enabled ? 1 : 0;
-    s.body[1] = masked ? 1 : 0;
-    put16(s.body + 2, table_size);
-    put32(s.body + 4, msgctl);
+    put64(s.body, (uint64_t)(enabled ? 1 : 0) | (uint64_t)(masked ? 1 : 0) << 8 |
+                      (uint64_t)table_size << 16 | (uint64_t)msgctl << 32);
     return slot_commit(&s);
 }
 
@@ -381,10 +379,7 @@ int nvt_tap_interrupt(nvt_tap_dev *dev, uint8_t kind, uint16_t vector, uint32_t 
     struct tap_slot s;
     if (slot_begin(dev, NVT_EV_INTERRUPT, 0, NVT_HDR_LEN + NVT_BODY_INTERRUPT_LEN, &s) < 0)
         return -1;
-    s.body[0] = kind;
-    s.body[1] = 0;
-    put16(s.body + 2, vector);
-    put32(s.body + 4, data);
+    put64(s.body, kind | (uint64_t)vector << 16 | (uint64_t)data << 32);
     put64(s.body + 8, addr);
     return slot_commit(&s);
 }
@@ -394,9 +389,7 @@ int nvt_tap_submission(nvt_tap_dev *dev, uint16_t sqid, uint16_t slot, const voi
     struct tap_slot s;
     if (slot_begin(dev, NVT_EV_SUBMISSION, 0, NVT_HDR_LEN + NVT_BODY_SUBMISSION_LEN, &s) < 0)
         return -1;
-    put16(s.body, sqid);
-    put16(s.body + 2, slot);
-    put32(s.body + 4, 0);
+    put64(s.body, sqid | (uint64_t)slot << 16);
     put64(s.body + 8, UINT64_MAX); /* every byte of a raw SQE is known */
     memcpy(s.body + 16, sqe, NVT_SQE_LEN);
     return slot_commit(&s);
@@ -407,10 +400,7 @@ int nvt_tap_completion(nvt_tap_dev *dev, uint16_t cqid, uint16_t slot, const voi
     struct tap_slot s;
     if (slot_begin(dev, NVT_EV_COMPLETION, 0, NVT_HDR_LEN + NVT_BODY_COMPLETION_LEN, &s) < 0)
         return -1;
-    put16(s.body, cqid);
-    put16(s.body + 2, slot);
-    put16(s.body + 4, 0xffff); /* every byte of a raw CQE is known */
-    put16(s.body + 6, 0);
+    put64(s.body, cqid | (uint64_t)slot << 16 | (uint64_t)0xffff << 32); /* every CQE byte known */
     memcpy(s.body + 8, cqe, NVT_CQE_LEN);
     return slot_commit(&s);
 }
@@ -424,11 +414,8 @@ static int record_dma(nvt_tap_dev *dev, uint8_t type, uint64_t gpa, const void *
     if (slot_begin(dev, type, flags, NVT_HDR_LEN + NVT_BODY_DMA_LEN + caplen, &s) < 0)
         return -1;
     put64(s.body, gpa);
-    put32(s.body + 8, len);
-    put32(s.body + 12, caplen);
-    put16(s.body + 16, sqid);
-    put16(s.body + 18, cid);
-    put32(s.body + 20, 0);
+    put64(s.body + 8, len | (uint64_t)caplen << 32);
+    put64(s.body + 16, sqid | (uint64_t)cid << 16);
     if (caplen)
         memcpy(s.body + NVT_BODY_DMA_LEN, data, caplen);
     return slot_commit(&s);
@@ -451,10 +438,7 @@ int nvt_tap_ctrl_state(nvt_tap_dev *dev, uint8_t state, uint32_t value)
     struct tap_slot s;
     if (slot_begin(dev, NVT_EV_CTRL_STATE, 0, NVT_HDR_LEN + NVT_BODY_CTRL_STATE_LEN, &s) < 0)
         return -1;
-    s.body[0] = state;
-    s.body[1] = 0;
-    put16(s.body + 2, 0);
-    put32(s.body + 4, value);
+    put64(s.body, state | (uint64_t)value << 32);
     return slot_commit(&s);
 }
 

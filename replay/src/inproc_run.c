@@ -22,6 +22,7 @@
 
 #include "nvmetrace/target.h"
 #include "inproc.h"
+#include "nvmetrace/proc.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* divergences, delivered in trace order */
@@ -348,7 +349,7 @@ static int run_forked(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_r
         return -1;
     }
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = nvt_child_fork(1); /* dies with this process */
     if (pid < 0) {
         rp_error(err, NVT_E_IO, "fork: %s", strerror(errno));
         close(mp[0]);
@@ -395,7 +396,7 @@ static int run_forked(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_r
             quiet_since = now;
         } else if (!hung && now - quiet_since > timeout) {
             hung = 1;
-            kill(pid, SIGKILL);
+            nvt_child_kill(pid, 1, SIGKILL);
         }
     }
     close(mp[0]);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nvmetrace/proc.h"
 #include "replay_internal.h"
 
 #define ERR_TAIL 8192
@@ -137,7 +138,7 @@ static void reap(qt *q, unsigned wait_ms)
             break;
         }
         if (rp_now_ms() >= end) {
-            kill(q->pid, SIGKILL);
+            nvt_child_kill(q->pid, 1, SIGKILL);
             if (waitpid(q->pid, &st, 0) == q->pid)
                 q->status = st;
             q->reaped = 1;
@@ -296,7 +297,7 @@ static int wait_for(qt *q, int (*cond)(const qt *))
         }
         if (rp_now_ms() - last >= q->timeout_ms) {
             q->hung = 1;
-            kill(q->pid, SIGKILL);
+            nvt_child_kill(q->pid, 1, SIGKILL);
             mark_dead(q);
             return -1;
         }
@@ -443,14 +444,18 @@ qt *qt_start(const qt_start_opts *o, int *early_exit, nvt_error *err)
         return NULL;
     }
 
-    char dir[] = "/tmp/nvt-replay-XXXXXX";
-    if (!mkdtemp(dir)) {
-        rp_error(err, NVT_E_IO, "cannot create a socket folder in /tmp: %s", strerror(errno));
+    /* In the per-user run folder: a replay killed before it removed the folder leaves it to
+     * the next run (nvmetrace/proc.h). */
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    char dir[sizeof sa.sun_path - sizeof "/qtest.sock" + 1];
+    if (nvt_run_mkdtemp("replay", dir, sizeof dir) < 0) {
+        rp_error(err, NVT_E_IO, "cannot create a folder for the qtest socket: %s",
+                 errno == ENAMETOOLONG ? "the run folder's path is too long for a UNIX socket"
+                                       : strerror(errno));
         free(q->in);
         free(q);
         return NULL;
     }
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s/qtest.sock", dir);
     int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int ep[2] = {-1, -1};
@@ -475,23 +480,24 @@ qt *qt_start(const qt_start_opts *o, int *early_exit, nvt_error *err)
     argv[argc] = "-qtest";
     argv[argc + 1] = qtarg;
 
-    pid_t pid = fork();
-    if (pid == 0) {
-        int dn = open("/dev/null", O_RDWR);
-        if (dn >= 0) {
-            dup2(dn, 0);
-            dup2(dn, 1);
-        }
-        dup2(ep[1], 2);
-        if (o->module_dir)
-            setenv("QEMU_MODULE_DIR", o->module_dir, 1);
-        execvp(argv[0], argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
+    /* QEMU dies with this process (PR_SET_PDEATHSIG), in its own process group. */
+    nvt_child_opts co = {NVT_CHILD_NULL, NVT_CHILD_NULL, ep[1], 1, NULL, NULL};
+    if (o->module_dir) {
+        co.env_name = "QEMU_MODULE_DIR";
+        co.env_value = o->module_dir;
     }
+    pid_t pid = nvt_child_spawn(argv, &co);
+    int spawn_errno = errno;
     free(argv);
     if (pid < 0) {
-        rp_error(err, NVT_E_IO, "fork: %s", strerror(errno));
+        if (spawn_errno == EAGAIN || spawn_errno == ENOMEM) {
+            rp_error(err, NVT_E_IO, "fork: %s", strerror(spawn_errno));
+        } else {
+            rp_error(err, NVT_E_IO, "QEMU is missing: cannot run %s: %s", o->argv[0],
+                     strerror(spawn_errno));
+            if (early_exit)
+                *early_exit = 1;
+        }
         goto fail;
     }
     q->pid = pid;
@@ -537,7 +543,7 @@ qt *qt_start(const qt_start_opts *o, int *early_exit, nvt_error *err)
         if (rp_now_ms() >= deadline) {
             rp_error(err, NVT_E_IO, "QEMU did not connect to its qtest socket within %u ms",
                      q->timeout_ms);
-            kill(pid, SIGKILL);
+            nvt_child_kill(pid, 1, SIGKILL);
             reap(q, 1000);
             goto fail;
         }
@@ -558,7 +564,7 @@ fail:
     if (ep[1] >= 0)
         close(ep[1]);
     if (q->pid > 0 && !q->reaped) {
-        kill(q->pid, SIGKILL);
+        nvt_child_kill(q->pid, 1, SIGKILL);
         reap(q, 1000);
     }
     if (q->errfd >= 0)
@@ -577,7 +583,7 @@ void qt_finish(qt *q, nvt_replay_result *res)
             close(q->sock);
             q->sock = -1;
         }
-        kill(q->pid, SIGTERM);
+        nvt_child_kill(q->pid, 1, SIGTERM);
         reap(q, 5000);
     }
     if (res) {
@@ -618,17 +624,9 @@ int qt_qemu_version(const char *qemu, char *out, size_t outlen)
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(p[1], 1);
-        int dn = open("/dev/null", O_RDWR);
-        if (dn >= 0) {
-            dup2(dn, 0);
-            dup2(dn, 2);
-        }
-        execlp(qemu, qemu, "--version", (char *)NULL);
-        _exit(127);
-    }
+    char *const argv[] = {(char *)qemu, "--version", NULL};
+    nvt_child_opts co = {NVT_CHILD_NULL, p[1], NVT_CHILD_NULL, 1, NULL, NULL};
+    pid_t pid = nvt_child_spawn(argv, &co);
     close(p[1]);
     if (pid < 0) {
         close(p[0]);
@@ -653,7 +651,7 @@ int qt_qemu_version(const char *qemu, char *out, size_t outlen)
     buf[n] = 0;
     int st = 0;
     if (rp_now_ms() >= end)
-        kill(pid, SIGKILL);
+        nvt_child_kill(pid, 1, SIGKILL);
     waitpid(pid, &st, 0);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !n)
         return -1;

@@ -2,6 +2,7 @@
  * qtest scripts, the language of QEMU's own fuzzer reproducers and bug reports: import one as a
  * trace, export a trace as one.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ struct imp {
     int cf8_pending;         /* a cf8 write not yet consumed by a 0xcfc access */
     uint32_t bar_lo[6], bar_hi[6];
     uint16_t command;
+    const char *name;        /* the script's file name, for errors */
     int line;
 };
 
@@ -56,7 +58,8 @@ static int passthrough(struct imp *m, const char *cmd)
         size_t len = strlen(big);
         if (len > 0xffff) {
             free(big);
-            rp_error(m->err, NVT_E_ARG, "line %d: command longer than 65535 bytes", m->line);
+            rp_error(m->err, NVT_E_ARG, "%s: line %d: command longer than 65535 bytes", m->name,
+                     m->line);
             return -1;
         }
         ev.u.ann.len = (uint16_t)len;
@@ -128,11 +131,27 @@ static int target_cf8(const struct imp *m)
            ((m->cf8 >> 11) & 0x1f) == m->slot && ((m->cf8 >> 8) & 7) == m->fn;
 }
 
+/* One number of a sized access, as QEMU's qtest reads it (strtoull, base 0): the whole word,
+ * no sign, at most 64 bits. Returns 0, or -1 with the error naming file and line. */
+static int parse_number(struct imp *m, const char *op, const char *word, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(word, &end, 0);
+    if (*word == '-' || *word == '+' || end == word || *end || errno == ERANGE) {
+        rp_error(m->err, NVT_E_FORMAT, "%s: line %d: %s: %.40s%s is not a number of at most 64 bits",
+                 m->name, m->line, op, word, strlen(word) > 40 ? "..." : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int one_command(struct imp *m, char *line)
 {
-    char op[32];
+    char op[32], w1[128], w2[128], rest[2];
     unsigned long long a = 0, v = 0;
-    int n = sscanf(line, "%31s %lli %lli", op, &a, &v);
+    int n = sscanf(line, "%31s %127s %127s %1s", op, w1, w2, rest);
     if (n < 1)
         return 0;
     m->st->commands++;
@@ -145,6 +164,29 @@ static int one_command(struct imp *m, char *line)
         size = 1;
     else if (!strcmp(op, "writeq") || !strcmp(op, "readq"))
         size = 8;
+    if (size) {
+        /* A sized access is checked whole: a number QEMU would refuse, or one wider than the
+         * access or the port space, must not become a different access in the trace. */
+        int writes = op[0] == 'o' || op[0] == 'w';
+        if (n != (writes ? 3 : 2)) {
+            rp_error(m->err, NVT_E_FORMAT, "%s: line %d: %s takes %s, not %d word%s", m->name,
+                     m->line, op, writes ? "an address and a value" : "an address", n - 1,
+                     n == 2 ? "" : "s");
+            return -1;
+        }
+        if (parse_number(m, op, w1, &a) < 0 || (writes && parse_number(m, op, w2, &v) < 0))
+            return -1;
+        if ((op[0] == 'o' || op[0] == 'i') && a > 0xffff) {
+            rp_error(m->err, NVT_E_FORMAT, "%s: line %d: %s: port 0x%llx is beyond 0xffff",
+                     m->name, m->line, op, a);
+            return -1;
+        }
+        if (size < 8 && v >> (8 * size)) {
+            rp_error(m->err, NVT_E_FORMAT, "%s: line %d: %s: value 0x%llx does not fit %d byte%s",
+                     m->name, m->line, op, v, size, size == 1 ? "" : "s");
+            return -1;
+        }
+    }
     int is_out = !strncmp(op, "out", 3), is_in = !strncmp(op, "in", 2);
     int is_write = !strncmp(op, "write", 5) && size, is_read = !strncmp(op, "read", 4) && size;
 
@@ -229,7 +271,9 @@ static void pick_device(struct imp *m, const char *text, size_t len, const char 
     const char *nv = strstr(args, "nvme");
     const char *addr = nv ? strstr(nv, "addr=") : NULL;
     unsigned s, f = 0;
-    if (addr && (sscanf(addr, "addr=%x.%x", &s, &f) >= 1 || sscanf(addr, "addr=0x%x", &s) == 1)) {
+    /* Widths bound the numbers (no overflow); a slot or function PCI does not have is ignored. */
+    if (addr && (sscanf(addr, "addr=0x%2x", &s) == 1 || sscanf(addr, "addr=%2x.%1x", &s, &f) >= 1) &&
+        s <= 0x1f && f <= 7) {
         m->slot = s;
         m->fn = f;
         return;
@@ -241,9 +285,8 @@ static void pick_device(struct imp *m, const char *text, size_t len, const char 
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
         char buf[128];
         snprintf(buf, sizeof buf, "%.*s", (int)(l < 127 ? l : 127), p);
-        unsigned long long v;
-        if (sscanf(buf, "outl 0xcf8 %lli", &v) == 1)
-            cf8 = (uint32_t)v;
+        if (!strncmp(buf, "outl 0xcf8 ", 11))
+            cf8 = (uint32_t)strtoull(buf + 11, NULL, 0); /* one_command checks the number */
         else if (!strncmp(buf, "outl 0xcfc", 10) && (cf8 & 0xfc) >= 0x10 && (cf8 & 0xfc) < 0x28 &&
                  (cf8 & 0x80000000u) && ((cf8 >> 11) & 0x1f) != 0) {
             m->bus = (cf8 >> 16) & 0xff;
@@ -253,6 +296,37 @@ static void pick_device(struct imp *m, const char *text, size_t len, const char 
         }
         p += l + 1;
     }
+}
+
+/* Whether the line (leading blanks skipped) starts with a command QEMU's qtest accepts. */
+static int is_qtest_command(const char *line)
+{
+    static const char *const words[] = {
+        "outb", "outw", "outl", "inb", "inw", "inl", "writeb", "writew", "writel", "writeq",
+        "readb", "readw", "readl", "readq", "read", "write", "b64read", "b64write", "memset",
+        "clock_step", "clock_set", "irq_intercept_in", "irq_intercept_out", "set_irq_in",
+        "endianness", "module_load", "rtas"};
+    while (*line == ' ' || *line == '\t')
+        line++;
+    size_t wl = strcspn(line, " \t\r\n");
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (wl == strlen(words[i]) && !strncmp(line, words[i], wl))
+            return 1;
+    return 0;
+}
+
+/* The start of the first line that is a qtest command, or the end of the text. */
+static char *first_command_line(char *text)
+{
+    for (char *l = text; *l;) {
+        if (is_qtest_command(l))
+            return l;
+        char *nl = strchr(l, '\n');
+        if (!nl)
+            break;
+        l = nl + 1;
+    }
+    return text + strlen(text);
 }
 
 nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
@@ -279,9 +353,12 @@ nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
     /* The bug-report form: "cat << EOF | qemu-system-x86_64 ARGS -qtest stdio" ... "EOF". */
     char *body = buf, *body_end = buf + len;
     char delim[64] = "";
-    char *q = strstr(buf, "qemu-system");
-    char *heredoc = strstr(buf, "<<");
-    if (q && heredoc && heredoc < q) {
+    /* Only before the first qtest command: a command's text (a passthrough line) that holds
+     * "<<" and "qemu-system" does not make a bare script a shell one. */
+    char *region_end = first_command_line(buf);
+    char *heredoc = memmem(buf, (size_t)(region_end - buf), "<<", 2);
+    char *q = heredoc ? memmem(heredoc, (size_t)(region_end - heredoc), "qemu-system", 11) : NULL;
+    if (q && heredoc) {
         const char *d = heredoc + 2;
         while (*d == '-' || *d == ' ' || *d == '\'' || *d == '"')
             d++;
@@ -321,6 +398,7 @@ nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
         snprintf(comment, sizeof comment, "nvmetrace import qtest %s", name);
     struct imp m;
     memset(&m, 0, sizeof m);
+    m.name = name;
     m.err = err;
     m.st = st;
     m.ts = 1000000000ull * 1700000000ull;
@@ -356,6 +434,13 @@ nvt_trace *nvt_qtest_import(const char *text, size_t len, const char *name,
         while (*l == ' ' || *l == '\t')
             l++;
         st->lines++;
+        if (*l && *l != '#' && !is_qtest_command(l)) {
+            /* QEMU would answer FAIL and go on; in a trace it would be a command that is not
+             * one (and, exported, could read as the shell form's first line). */
+            rp_error(err, NVT_E_FORMAT, "%s: line %d: '%.40s%s' is not a qtest command", name,
+                     m.line, l, strlen(l) > 40 ? "..." : "");
+            goto fail;
+        }
         if (*l && *l != '#' && one_command(&m, l) < 0)
             goto fail;
         l = next;
@@ -393,6 +478,19 @@ static void export_line(void *ctx, const char *line)
         return;
     if (x->o->write(x->o->ctx, line, strlen(line)) < 0 || x->o->write(x->o->ctx, "\n", 1) < 0)
         x->failed = 1;
+}
+
+/* Whether a passthrough command of t is the line d, which would end a here-document. */
+static int delim_used(const nvt_trace *t, const char *d)
+{
+    size_t dl = strlen(d);
+    for (size_t i = 0; i < nvt_trace_count(t); i++) {
+        const nvt_event *ev = nvt_trace_event(t, i);
+        if (ev->type == NVT_EV_ANNOTATION && ev->u.ann.len == 7 + dl &&
+            !memcmp(ev->u.ann.text, "qtest: ", 7) && !memcmp(ev->u.ann.text + 7, d, dl))
+            return 1;
+    }
+    return 0;
 }
 
 int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *args_out,
@@ -441,6 +539,18 @@ int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *a
     if (args_out)
         snprintf(args_out, args_len, "%s", line);
     const char *qemu = ro.qemu ? ro.qemu : "qemu-system-x86_64";
+    /* The here-document's delimiter: EOF, unless the script itself has that line (which
+     * QEMU answers with an error, and which would end the here-document early). */
+    static const char *const delims[] = {"EOF", "NVT_EOF", "NVT_EOF_2", "NVT_EOF_3"};
+    size_t di = 0;
+    while (o->shell_form && di + 1 < sizeof delims / sizeof delims[0] && delim_used(t, delims[di]))
+        di++;
+    if (o->shell_form && delim_used(t, delims[di])) {
+        rp_error(err, NVT_E_ARG, "the trace's qtest commands include every here-document "
+                                 "delimiter tried (EOF, NVT_EOF, ...): export the bare form");
+        goto out;
+    }
+    const char *delim = delims[di];
     if (o->shell_form) {
         uint64_t nev = 0; /* the capture statistics (the end marker) are no device event */
         for (size_t i = 0; i < nvt_trace_count(t); i++)
@@ -452,15 +562,16 @@ int nvt_qtest_export(const nvt_trace *t, const nvt_qtest_export_opts *o, char *a
                  "# Without the qtest accelerator (Debian): QEMU_MODULE_DIR=<folder with "
                  "accel-qtest-x86_64.so>,\n"
                  "# or replace accel=qtest by accel=tcg and add -S.\n"
-                 "cat << EOF | %s %s -qtest stdio\n",
-                 nev, nev == 1 ? "" : "s", qemu, line);
+                 "cat << %s | %s %s -qtest stdio\n",
+                 nev, nev == 1 ? "" : "s", delim, qemu, line);
         if (o->write(o->ctx, head, strlen(head)) < 0)
             x.failed = 1;
     }
     rp_prologue(&e, &p);
     if (rp_walk(&e) < 0)
         goto out;
-    if (o->shell_form && !x.failed && o->write(o->ctx, "EOF\n", 4) < 0)
+    if (o->shell_form && !x.failed &&
+        (o->write(o->ctx, delim, strlen(delim)) < 0 || o->write(o->ctx, "\n", 1) < 0))
         x.failed = 1;
     if (x.failed) {
         rp_error(err, NVT_E_IO, "cannot write the script");

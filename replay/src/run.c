@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "inproc.h"
 #include "nvmetrace/nvme.h"
+#include "nvmetrace/proc.h"
 
 #define MIB ((uint64_t)1 << 20)
 #define GIB ((uint64_t)1 << 30)
@@ -415,16 +416,20 @@ static uint64_t parse_mem(const char *s)
     if (!strncmp(s, "size=", 5))
         s += 5;
     char *end;
-    double v = strtod(s, &end);
+    double v = strtod(s, &end), unit;
     if (end == s)
         return 0;
     switch (toupper((unsigned char)*end)) {
-    case 'K': return (uint64_t)(v * 1024);
-    case 'G': return (uint64_t)(v * GIB);
-    case 'T': return (uint64_t)(v * 1024 * GIB);
-    case 'M': case 0: case ',': return (uint64_t)(v * MIB);
+    case 'K': unit = 1024; break;
+    case 'G': unit = (double)GIB; break;
+    case 'T': unit = 1024.0 * GIB; break;
+    case 'M': case 0: case ',': unit = (double)MIB; break;
     default: return 0;
     }
+    /* Beyond 64 bits (or negative, or NaN), the conversion would be undefined: not understood. */
+    if (!(v * unit >= 0 && v * unit < 18446744073709551616.0))
+        return 0;
+    return (uint64_t)(v * unit);
 }
 
 /* The value of key in a QEMU option string "a=1,b=2" (",," escapes a comma); out "" if absent. */
@@ -456,8 +461,7 @@ static int copy_disk(struct eng *e, const char *src, char *path, size_t pathlen)
 {
     if (e->ntmp >= RP_MAX_TMP)
         return -1;
-    snprintf(path, pathlen, "/tmp/nvt-replay-disk-XXXXXX");
-    int out = mkstemp(path);
+    int out = nvt_run_mkstemp("disk", path, pathlen); /* the next run removes it after a crash */
     if (out < 0)
         return -1;
     int in = open(src, O_RDONLY | O_CLOEXEC);

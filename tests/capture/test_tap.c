@@ -444,6 +444,84 @@ static void test_limits(void)
     trace_free(&t);
 }
 
+/* nvt_tap_set_thread_id while every ring is taken: the thread's events, once it gets a ring,
+ * carry that id, not its kernel tid. */
+struct holder {
+    nvt_tap_dev *dev;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int recorded, release;
+};
+
+static void *hold_ring(void *arg)
+{
+    struct holder *h = arg;
+    int rc = nvt_tap_doorbell(h->dev, 1, 0, 1); /* takes the only ring */
+    pthread_mutex_lock(&h->mu);
+    h->recorded = rc == 0 ? 1 : -1;
+    pthread_cond_broadcast(&h->cv);
+    while (!h->release)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    return NULL; /* exiting frees the ring once the writer drained it */
+}
+
+static void test_thread_id_later(void)
+{
+    const char *path = scratch_path(dir, "later-id.pcapng", 0);
+    char errbuf[NVT_TAP_ERRBUF_SIZE];
+    nvt_tap_opts o = {.max_threads = 1};
+    nvt_tap *tap = nvt_tap_open(path, &o, errbuf);
+    CHECK(tap != NULL);
+    if (!tap)
+        return;
+    struct holder h = {.dev = nvt_tap_add_device(tap, &qemu_nvme, errbuf)};
+    CHECK(h.dev != NULL);
+    pthread_mutex_init(&h.mu, NULL);
+    pthread_cond_init(&h.cv, NULL);
+    pthread_t th;
+    pthread_create(&th, NULL, hold_ring, &h);
+    pthread_mutex_lock(&h.mu);
+    while (!h.recorded)
+        pthread_cond_wait(&h.cv, &h.mu);
+    pthread_mutex_unlock(&h.mu);
+    CHECK(h.recorded == 1);
+    nvt_tap_set_thread_id(tap, 4242);              /* no ring free now */
+    CHECK(nvt_tap_doorbell(h.dev, 2, 0, 2) == -1); /* dropped, counted */
+    pthread_mutex_lock(&h.mu);
+    h.release = 1;
+    pthread_cond_broadcast(&h.cv);
+    pthread_mutex_unlock(&h.mu);
+    pthread_join(th, NULL);
+    /* The writer frees the exited thread's ring after draining it: then this thread gets it. */
+    int got = 0;
+    for (int i = 0; i < 2000 && !got; i++) {
+        got = nvt_tap_doorbell(h.dev, 3, 0, 3) == 0;
+        if (!got) {
+            struct timespec ms = {0, 1000000};
+            nanosleep(&ms, NULL);
+        }
+    }
+    CHECK(got);
+    CHECK(nvt_tap_close(tap, errbuf) == 0);
+    struct trace t;
+    CHECK(trace_load(path, &t) == 0);
+    size_t doorbells = 0;
+    for (size_t i = 0; i < t.n; i++) {
+        if (t.v[i].ev.type != NVT_EV_DOORBELL)
+            continue;
+        doorbells++;
+        if (t.v[i].ev.u.doorbell.qid == 3)
+            CHECK_EQ_U64(t.v[i].ev.thread, 4242);
+        else
+            CHECK(t.v[i].ev.u.doorbell.qid == 1 && t.v[i].ev.thread != 4242);
+    }
+    CHECK_EQ_U64(doorbells, 2);
+    trace_free(&t);
+    pthread_mutex_destroy(&h.mu);
+    pthread_cond_destroy(&h.cv);
+}
+
 /* Timestamps follow CLOCK_REALTIME over a capture long enough for the writer to re-steer the
  * TSC conversion twice; with NVT_TAP_CLOCK=monotonic, the clock_gettime fallback too. */
 static void test_clock(const char *name, int monotonic)
@@ -497,6 +575,7 @@ int main(void)
     test_drops();
     test_snaplen();
     test_limits();
+    test_thread_id_later();
     test_clock("clock-tsc.pcapng", 0);
     test_clock("clock-monotonic.pcapng", 1);
     scratch_remove(dir);

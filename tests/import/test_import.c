@@ -676,6 +676,12 @@ static void test_errors(void)
     CHECK(import_str("7@1.000001:pci_cfg_read nvme 00:04.0 @0xffc -> 0x1234\n", &o, &m, &st,
                      &err) == 0);
     mem_sink_free(&m);
+    CHECK(import_str("7@1.000001:pci_nvme_mmio_write addr 0x14 data 0x100 size 1\n", &o, &m, &st,
+                     &err) < 0);
+    mem_sink_free(&m);
+    CHECK(import_str("7@1.000001:pci_nvme_mmio_write addr 0x14 data 0xffffffffffffffff size 8\n",
+                     &o, &m, &st, &err) == 0);
+    mem_sink_free(&m);
     CHECK(import_str("7@1.000001:pci_update_mappings_add nvme 00:04.0 9,0xfebd4000+0x4000\n",
                      &o, &m, &st, &err) < 0);
     mem_sink_free(&m);

@@ -212,4 +212,16 @@ NVT_FAKE_QEMU="exit:writel 0xfebf0014 0x460001" expect_rc 3 "$nvt" replay --targ
 expect_grep "signature: exit 1: qemu-system-x86_64: fake failure at 'writel 0x? 0x?'" "$tmp/out"
 expect_grep "    | qemu-system-x86_64: fake failure at 'writel 0xfebf0014 0x460001'" "$tmp/out"
 
+
+# A RAM size beyond 64 bits in an imported script's QEMU arguments (-m 1e60) is not understood
+# (no float-cast overflow): the replay gives QEMU its default RAM. The script's one read has no
+# recorded value (qtest scripts carry none), so the replay compared nothing: exit 5, not clean.
+printf '%s\n' 'cat << EOF | qemu-system-x86_64 -machine q35,accel=qtest -m 1e60 -nodefaults -drive file=null-co://,if=none,format=raw,id=d0 -device nvme,drive=d0,serial=1,addr=04.0 -qtest stdio' \
+  'outl 0xcf8 0x80002010' 'outl 0xcfc 0xe0000000' 'outl 0xcf8 0x80002004' 'outw 0xcfc 0x7' \
+  'readl 0xe000001c' 'EOF' >"$tmp/m.sh"
+expect_rc 0 "$qimport" "$tmp/m.sh" "$tmp/m.pcapng"
+expect_rc 5 "$nvt" replay "$tmp/m.pcapng"
+expect_grep " -m 128M -drive file=null-co://" "$tmp/out"
+expect_grep "result: nothing compared" "$tmp/out"
+
 finish

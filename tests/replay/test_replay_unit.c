@@ -163,6 +163,62 @@ static void test_bare_form(void)
     CHECK(strstr(err.msg, "not a text file") != NULL);
 }
 
+/* Numbers QEMU's qtest would refuse, or wider than their access, are errors naming the file and
+ * line: none becomes a different access (a saturated 64-bit value, a 2-byte value in outb). */
+static void test_bad_numbers(void)
+{
+    static const struct {
+        const char *script, *msg;
+    } bad[] = {
+        {"outl 0xcf8 0x80002010\nwritel 0xe0000000 0x11111111111111111\n",
+         "bad.qtest: line 2: writel: 0x11111111111111111 is not a number of at most 64 bits"},
+        {"outb 0xcfc 256\n", "bad.qtest: line 1: outb: value 0x100 does not fit 1 byte"},
+        {"# c\nwritew 0x1000 0x10000\n", "bad.qtest: line 2: writew: value 0x10000 does not fit 2 bytes"},
+        {"writel 0x1000 0x100000000\n", "bad.qtest: line 1: writel: value 0x100000000 does not fit 4 bytes"},
+        {"inl 0x10000\n", "bad.qtest: line 1: inl: port 0x10000 is beyond 0xffff"},
+        {"writel 0x1000 -1\n", "bad.qtest: line 1: writel: -1 is not a number of at most 64 bits"},
+        {"readl 0x10zz\n", "bad.qtest: line 1: readl: 0x10zz is not a number of at most 64 bits"},
+        {"readq 0x18446744073709551616\n", "bad.qtest: line 1: readq: 0x18446744073709551616 is not"},
+        {"readl\n", "bad.qtest: line 1: readl takes an address, not 0 words"},
+        {"writel 0x1000 1 2\n", "bad.qtest: line 1: writel takes an address and a value, not 3 words"},
+        {"outl 0xcf8 0x1\ncat << EOF | qemu-system-x86_64\n",
+         "bad.qtest: line 2: 'cat << EOF | qemu-system-x86_64' is not a qtest command"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        nvt_error err;
+        memset(&err, 0, sizeof err);
+        nvt_trace *t = nvt_qtest_import(bad[i].script, strlen(bad[i].script), "bad.qtest", NULL, &err);
+        CHECK(t == NULL);
+        nvt_trace_free(t);
+        if (strncmp(err.msg, bad[i].msg, strlen(bad[i].msg)))
+            fprintf(stderr, "case %zu: \"%s\"\n", i, err.msg);
+        CHECK(strncmp(err.msg, bad[i].msg, strlen(bad[i].msg)) == 0);
+    }
+    /* The limits themselves are fine: a full 64-bit writeq, 0xff in outb, port 0xffff. */
+    static const char good[] = "writeq 0x1000 0xffffffffffffffff\noutb 0xffff 0xff\ninw 0xffff\n";
+    nvt_error err;
+    nvt_trace *t = nvt_qtest_import(good, strlen(good), "good.qtest", NULL, &err);
+    CHECK(t != NULL);
+    if (t)
+        CHECK_EQ_U64(nvt_trace_count(t), 3);
+    nvt_trace_free(t);
+    /* A command too long for an annotation names the file too. */
+    size_t n = 70000;
+    char *big = malloc(n + 32);
+    CHECK(big != NULL);
+    if (!big)
+        return;
+    int k = sprintf(big, "clock_step\nwrite 0x0 0x8000 0x");
+    memset(big + k, 'a', n - (size_t)k);
+    big[n] = '\n';
+    memset(&err, 0, sizeof err);
+    t = nvt_qtest_import(big, n + 1, "long.qtest", NULL, &err);
+    CHECK(t == NULL);
+    nvt_trace_free(t);
+    CHECK_STR(err.msg, "long.qtest: line 2: command longer than 65535 bytes");
+    free(big);
+}
+
 static void test_signatures(void)
 {
     char sig[256];
@@ -363,6 +419,7 @@ int main(void)
     test_nothing();
     test_report_form();
     test_bare_form();
+    test_bad_numbers();
     test_signatures();
     test_trace_keep();
     TEST_DONE();

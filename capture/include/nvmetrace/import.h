@@ -149,6 +149,8 @@ typedef struct nvt_qemu_capture_result {
     int signaled;                  /* signal that ended QEMU, 0 if it exited */
     nvt_qemu_import_stats stats;
     char emulator[96];             /* the emulator string put into the device description */
+    char log_copy_stopped[512];    /* why the --log copy stops early ("" if it is whole): its
+                                      file system was nearly full (the trace keeps the rest) */
 } nvt_qemu_capture_result;
 
 /* Runs qemu_argv (argv[0] is the QEMU binary, looked up in PATH) with the trace options

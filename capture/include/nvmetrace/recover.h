@@ -32,6 +32,8 @@ typedef struct nvt_recover_result {
     uint64_t valid_bytes;   /* stream offset where the valid prefix ends (decompressed for zstd) */
     int trace_cut;          /* 1: the trace ended inside a block or frame, or was corrupt there */
     char cut_reason[512];   /* why the trace was cut ("" if it was not) */
+    uint64_t bad_entries;   /* ring entries that failed their check: left out, not recovered */
+    uint64_t bad_offsets[8]; /* ring-file offsets of the first of them (up to 8) */
 } nvt_recover_result;
 
 /* Recovers trace using its crash ring. opts and res may be NULL. Returns 0, or -1 with err
