@@ -413,7 +413,10 @@ static guint32 defined_bits(int *const *fields)
 
 const char *nvt_cmd_name(gboolean admin, guint8 opc)
 {
-    return admin ? nvt_admin_opcode_name(opc) : nvt_io_opcode_name(opc);
+    const char *name = admin ? nvt_admin_opcode_name(opc) : nvt_io_opcode_name(opc);
+    if (!name && nvt_opcode_vendor_specific(admin, opc))
+        return "Vendor specific";
+    return name;
 }
 
 gboolean nvt_cmd_has_decoded_data(gboolean admin, guint8 opc)

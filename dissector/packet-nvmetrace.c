@@ -263,7 +263,7 @@ static void dissect_cfg(rec_ctx *c)
         proto_tree_add_item(c->tree, hf_cfg_value, tvb, b + 4, 4, ENC_LITTLE_ENDIAN);
         if (pkt && size && size <= 4)
             nvt_dissect_cfg(tvb, c->pinfo, c->tree, b + 4, off, size, value, pkt->cap,
-                            pkt->msi_64bit);
+                            pkt->msi_64bit, write);
     }
     if (!pkt)
         return;

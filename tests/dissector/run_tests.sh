@@ -183,6 +183,11 @@ expect "MSI-X table and PBA offsets (shown unshifted)" "$(ts -r "$EV" -2 -O nvt 
     -Y nvt.cfg.msix.offset | grep -o '= Offset: 0x[0-9a-f]*' | tr '\n' ' ')" \
     "= Offset: 0x00002000 = Offset: 0x00003000 "
 expect "BAR0 sizing" "$(fields "$EV" nvt.cfg.bar0_size nvt.cfg.bar0_size)" 16384
+# the all-ones write is sizing, not a BAR value with a reserved type; the address write after
+# the read-back is a BAR value (64-bit, not prefetchable)
+expect "BAR0 sizing write" "$(fields "$EV" 'nvt.type == 2 && nvt.cfg.offset == 0x10' \
+    nvt.cfg.bar.sizing nvt.cfg.bar.type nvt.cfg.bar.addr | tr '\n' ' ')" \
+    "BAR sizing|| |2|267120640 "
 expect "BAR map" "$(fields "$EV" 'nvt.type == 5' nvt.bar.addr nvt.bar.size nvt.bar.64bit)" \
     "0x00000000febf0000|16384|1"
 expect "MSI-X table entry through BAR0" "$(fields "$EV" 'nvt.mmio.offset == 0x2000' nvt.msix.entry \
