@@ -39,7 +39,7 @@ typedef struct nvt_cmd {
     nstime_t latency;      /* valid when cpl_frame != 0 */
     guint64 prp1;
     guint32 nsid;
-    guint32 cdw10, cdw11, cdw12;
+    guint32 cdw10, cdw11, cdw12, cdw13;
     guint32 wr_bytes;      /* DMA bytes the device wrote for it so far (first pass) */
     guint32 rd_bytes;      /* DMA bytes the device read for it so far (first pass) */
     guint16 sqid, cid;

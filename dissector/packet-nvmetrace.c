@@ -551,6 +551,7 @@ static void track_submission(rec_ctx *c, nvt_pkt *pkt, guint16 sqid, int sqe, gu
     cmd->cdw10 = tvb_get_letohl(tvb, sqe + 40);
     cmd->cdw11 = tvb_get_letohl(tvb, sqe + 44);
     cmd->cdw12 = tvb_get_letohl(tvb, sqe + 48);
+    cmd->cdw13 = tvb_get_letohl(tvb, sqe + 52);
     for (guint i = 0; i < 6; i++)
         if (known_bytes(known, 40 + 4 * (int)i, 4))
             cmd->known_cdw |= (guint8)(1u << i);
