@@ -768,6 +768,13 @@ static void write_payloads(const char *path)
     s.cdw[11] = 0x000e000e;
     run(&c, 0, &s, NULL, 0x00030007, 0, 0);
 
+    /* Identify CNS 05h, CSI 00h (NVM Command Set namespace): 16-bit storage tag mask, PIC
+     * 16BPISTM; the same CNS with CSI 02h (Zoned Namespace) is another structure: raw */
+    memset(buf, 0, 4096);
+    put64(buf, 0xffff);
+    buf[8] = 0x01;
+    admin_data(&c, cid++, 0x06, 1, 0x05, 0, buf, 4096, 1, 0);
+    admin_data(&c, cid++, 0x06, 1, 0x05, 0x02000000, buf, 4096, 1, 0);
     /* Identify CNS 06h (NVM Command Set controller): VSL 7, DMRL 0xff */
     memset(buf, 0, 4096);
     buf[0] = 7, buf[3] = 0xff;
@@ -798,7 +805,7 @@ static void write_payloads(const char *path)
     put64(buf, 0x5);
     admin_data(&c, cid++, 0x06, 0, 0x1c, 0, buf, 4096, 1, 0);
 
-    /* vendor specific: admin C5h, and reserved admin BFh */
+    /* vendor specific: admin C5h, and reserved admin BFh (CIDs 0x55, 0x56) */
     new_sqe(&s, 0xc5, cid++, 1);
     run(&c, 0, &s, NULL, 0, 0, 0);
     new_sqe(&s, 0xbf, cid++, 1);

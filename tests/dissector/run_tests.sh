@@ -301,6 +301,8 @@ expect "payloads: Host Memory Buffer attributes HSIZE|HMDLLA|HMDLEC" "$(fields "
     "2048|1073741824|4"
 expect "payloads: Number of Queues NSQA|NCQA (0's based)" "$(fields "$PL" nvt.feat.nq.nsqa \
     nvt.feat.nq.nsqa nvt.feat.nq.ncqa)" "7|3"
+expect "payloads: Identify CNS 05h CSI 00h LBSTM|PIC, CSI 02h not decoded" "$(fields "$PL" \
+    nvt.data.ns_nvm.lbstm nvt.data.ns_nvm.lbstm nvt.data.ns_nvm.pic)" "65535|1"
 expect "payloads: Identify CNS 06h VSL|DMRL|DMSL" "$(fields "$PL" nvt.data.ctrl_nvm.vsl \
     nvt.data.ctrl_nvm.vsl nvt.data.ctrl_nvm.dmrl nvt.data.ctrl_nvm.dmsl)" "7|255|1048576"
 expect "payloads: Identify CNS 08h ANAGRPID|NVMSETID|ENDGID" "$(fields "$PL" \
@@ -321,8 +323,8 @@ expect "payloads: vendor-specific and reserved admin opcodes" "$(fields "$PL" \
     "0xc5|Vendor specific 0xbf|Unknown "
 if [ -n "$CLI" ]; then
     expect "payloads: nvmetrace dump of the vendor-specific and reserved opcodes" \
-        "$("$CLI" dump "$PL" | sed -n 's/.* \(ADM SQ=0 CID=005[34] .*\)/\1/p' | tr '\n' ' ')" \
-        "ADM SQ=0 CID=0053 OPC=Vendor specific (0xc5) NSID=1 prp1=0 CDW10=00000000 ADM SQ=0 CID=0054 OPC=0xbf NSID=1 prp1=0 CDW10=00000000 "
+        "$("$CLI" dump "$PL" | sed -n 's/.* \(ADM SQ=0 CID=005[56] .*\)/\1/p' | tr '\n' ' ')" \
+        "ADM SQ=0 CID=0055 OPC=Vendor specific (0xc5) NSID=1 prp1=0 CDW10=00000000 ADM SQ=0 CID=0056 OPC=0xbf NSID=1 prp1=0 CDW10=00000000 "
 fi
 
 # ---- two devices: state keyed by device ----
