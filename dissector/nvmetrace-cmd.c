@@ -9,6 +9,8 @@
  */
 #include "nvmetrace-int.h"
 
+#include "nvmetrace/nvme_layouts.h"
+
 #include <epan/proto.h>
 
 /* ---- SQE common fields ---- */
@@ -413,12 +415,17 @@ static guint32 defined_bits(int *const *fields)
 
 const char *nvt_cmd_name(gboolean admin, guint8 opc)
 {
-    return admin ? nvt_admin_opcode_name(opc) : nvt_io_opcode_name(opc);
+    const char *name = admin ? nvt_admin_opcode_name(opc) : nvt_io_opcode_name(opc);
+    if (!name && nvt_opcode_vendor_specific(admin, opc))
+        return "Vendor specific";
+    return name;
 }
 
 gboolean nvt_cmd_has_decoded_data(gboolean admin, guint8 opc)
 {
-    return admin ? opc == 0x06 : (opc == 0x09 || opc == 0x19);
+    /* Get Log Page, Set / Get Features, Identify; Dataset Management, Copy */
+    return admin ? (opc == 0x02 || opc == 0x06 || opc == 0x09 || opc == 0x0a)
+                 : (opc == 0x09 || opc == 0x19);
 }
 
 /* ---- SQE ---- */
@@ -860,6 +867,140 @@ static void dissect_ranges(const data_view *v, guint count, guint size, gboolean
     }
 }
 
+/* ---- payloads described by format/'s layout tables (nvmetrace/nvme_layouts.h) ---- */
+
+/* layout_hf[i][j]: the field registered for row j of nvt_layouts[i] */
+static int **layout_hf;
+static gint ett_layout_entry = -1;
+
+static int layout_index(const struct nvt_layout *l)
+{
+    for (int i = 0; nvt_layouts[i]; i++)
+        if (nvt_layouts[i] == l)
+            return i;
+    return -1;
+}
+
+static gboolean all_zero(tvbuff_t *tvb, int o, guint len)
+{
+    for (guint k = 0; k < len; k++)
+        if (tvb_get_uint8(tvb, o + (int)k))
+            return FALSE;
+    return TRUE;
+}
+
+static void add_layout_field(const data_view *v, proto_tree *t, int hf,
+                             const struct nvt_layout_field *f, guint32 at, guint index)
+{
+    int o = view_off(v, at);
+    proto_item *it;
+    if (f->kind == NVT_LK_U128) {
+        guint8 le[16];
+        char dec[48];
+        tvb_memcpy(v->tvb, le, o, 16);
+        it = proto_tree_add_string(t, hf, v->tvb, o, 16, nvt_u128_dec(le, dec, sizeof dec));
+    } else if (f->kind == NVT_LK_TEXT) {
+        char *text = (char *)tvb_get_string_enc(NULL, v->tvb, o, f->len, ENC_ASCII);
+        it = proto_tree_add_string(t, hf, v->tvb, o, f->len, g_strchomp(text));
+        wmem_free(NULL, text);
+    } else if (f->kind == NVT_LK_BYTES) {
+        it = proto_tree_add_item(t, hf, v->tvb, o, f->len, ENC_NA);
+    } else {
+        it = proto_tree_add_item(t, hf, v->tvb, o, f->len, ENC_LITTLE_ENDIAN);
+    }
+    if (f->count > 1)
+        proto_item_append_text(it, " [%u]", index);
+}
+
+/* Adds the fields of layout l that the captured bytes hold. Instances of an array row are
+ * numbered as the spec does: from 1 (TSEN1, FRS1), or by position from 0 for a list whose
+ * zero entries mean "none" (ACS0 is the entry of admin opcode 00h). */
+static void add_layout(const data_view *v, const struct nvt_layout *l)
+{
+    int li = layout_index(l);
+    if (li < 0 || !layout_hf)
+        return;
+    guint32 end = v->base + (guint32)v->len;
+    guint32 reps = l->repeats ? MIN((end + l->size - 1) / l->size, 256u) : 1;
+    for (guint32 r = 0; r < reps; r++) {
+        guint32 base = r * l->size;
+        if (base + l->size <= v->base || base >= end)
+            continue;
+        proto_tree *t = v->tree;
+        if (l->repeats)
+            t = proto_tree_add_subtree_format(v->tree, v->tvb,
+                                              view_off(v, MAX(base, v->base)),
+                                              (int)(MIN(base + l->size, end) -
+                                                    MAX(base, v->base)),
+                                              ett_layout_entry, NULL, "%s entry %u",
+                                              l->title, r);
+        for (size_t j = 0; j < l->nfields; j++) {
+            const struct nvt_layout_field *f = &l->fields[j];
+            for (guint i = 0; i < f->count; i++) {
+                guint32 at = base + f->off + i * nvt_layout_stride(f);
+                if (!view_has(v, at, f->len))
+                    continue;
+                if ((f->flags & NVT_LF_NONZERO) && all_zero(v->tvb, view_off(v, at), f->len))
+                    continue;
+                add_layout_field(v, t, layout_hf[li][j], f, at,
+                                 (f->flags & NVT_LF_NONZERO) ? i : i + 1);
+            }
+        }
+    }
+}
+
+static void register_layouts(int proto)
+{
+    static const enum ftenum uint_types[9] = {FT_NONE, FT_UINT8, FT_UINT16, FT_UINT24,
+                                              FT_UINT32, FT_UINT40, FT_UINT48, FT_UINT56,
+                                              FT_UINT64};
+    guint n = 0, total = 0;
+    while (nvt_layouts[n])
+        total += (guint)nvt_layouts[n++]->nfields;
+    layout_hf = g_new0(int *, n);
+    hf_register_info *hf = g_new0(hf_register_info, total);
+    guint k = 0;
+    for (guint i = 0; i < n; i++) {
+        const struct nvt_layout *l = nvt_layouts[i];
+        layout_hf[i] = g_new(int, l->nfields);
+        for (size_t j = 0; j < l->nfields; j++, k++) {
+            const struct nvt_layout_field *f = &l->fields[j];
+            layout_hf[i][j] = -1;
+            char *abbrev = g_ascii_strdown(f->abbrev, -1);
+            enum ftenum type = FT_BYTES;
+            int display = BASE_NONE;
+            if (f->kind == NVT_LK_UINT && f->len >= 1 && f->len <= 8) {
+                type = uint_types[f->len];
+                display = BASE_DEC;
+            } else if (f->kind == NVT_LK_U128 || f->kind == NVT_LK_TEXT) {
+                type = FT_STRING;
+            }
+            hf[k].p_id = &layout_hf[i][j];
+            hf[k].hfinfo.name = f->name;
+            hf[k].hfinfo.abbrev = g_strdup_printf("nvt.data.%s.%s", l->key, abbrev);
+            hf[k].hfinfo.type = type;
+            hf[k].hfinfo.display = display;
+            hf[k].hfinfo.strings = NULL;
+            hf[k].hfinfo.bitmask = 0;
+            hf[k].hfinfo.blurb = l->spec;
+            HFILL_INIT(hf[k]);
+            g_free(abbrev);
+        }
+    }
+    proto_register_field_array(proto, hf, (int)total);
+}
+
+static void dissect_layout_data(const data_view *v, proto_tree *tree, const char *what,
+                                const struct nvt_layout *l, const char *name)
+{
+    data_view d = *v;
+    d.tree = proto_tree_add_subtree_format(tree, v->tvb, v->off, v->len, ett_data, NULL,
+                                           "%s: %s (bytes %u-%u)", what, name, v->base,
+                                           v->base + (guint32)v->len - 1);
+    if (l)
+        add_layout(&d, l);
+}
+
 void nvt_dissect_cmd_data(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int off,
                           int len, gboolean dev_write, const nvt_cmd *cmd, guint32 data_off)
 {
@@ -876,6 +1017,7 @@ void nvt_dissect_cmd_data(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, i
                                                data_off + (guint32)len - 1);
         switch (cns) {
         case 0x00: /* Identify Namespace (NVM) */
+        case 0x09: /* the same structure, for a Format Index */
             add_data_fields(&v, id_ns_fields, G_N_ELEMENTS(id_ns_fields));
             dissect_id_ns_lbafs(&v);
             break;
@@ -890,9 +1032,31 @@ void nvt_dissect_cmd_data(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, i
         case 0x03:
             dissect_ns_desc_list(&v);
             break;
-        default:
+        default: {
+            const struct nvt_layout *l =
+                nvt_identify_layout(cns, (cmd->known_cdw & 2) ? (guint8)(cmd->cdw11 >> 24)
+                                                              : 0xff);
+            if (l)
+                add_layout(&v, l);
             break;
         }
+        }
+    } else if (cmd->admin && cmd->opc == 0x02 && dev_write) {
+        /* Get Log Page: the data starts at the Log Page Offset (CDW12/13, bytes) */
+        guint8 lid = (guint8)cmd->cdw10;
+        if (!(cmd->known_cdw & 4) || !(cmd->known_cdw & 8) || cmd->cdw13 != 0 ||
+            cmd->cdw12 > G_MAXUINT32 - data_off - (guint32)len)
+            return; /* offset unknown or beyond the layouts */
+        v.base = data_off + cmd->cdw12;
+        const char *name = nvt_log_page_name(lid);
+        dissect_layout_data(&v, tree, "Log page data", nvt_log_page_layout(lid),
+                            name ? name : "unknown LID");
+    } else if (cmd->admin && ((cmd->opc == 0x0a && dev_write) ||
+                              (cmd->opc == 0x09 && !dev_write))) {
+        guint8 fid = (guint8)cmd->cdw10;
+        const struct nvt_layout *l = nvt_feature_data_layout(fid);
+        const char *name = nvt_feature_name(fid);
+        dissect_layout_data(&v, tree, "Feature data", l, name ? name : "unknown FID");
     } else if (!cmd->admin && cmd->opc == 0x09 && !dev_write) {
         v.tree = proto_tree_add_subtree(tree, tvb, off, len, ett_data, NULL,
                                         "Dataset Management ranges");
@@ -1302,4 +1466,7 @@ void nvt_register_cmd(int proto)
                           &ett_lbaf, &ett_range, &ett_sgl};
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    static gint *ett_layouts[] = {&ett_layout_entry};
+    proto_register_subtree_array(ett_layouts, array_length(ett_layouts));
+    register_layouts(proto);
 }

@@ -39,7 +39,7 @@ typedef struct nvt_cmd {
     nstime_t latency;      /* valid when cpl_frame != 0 */
     guint64 prp1;
     guint32 nsid;
-    guint32 cdw10, cdw11, cdw12;
+    guint32 cdw10, cdw11, cdw12, cdw13;
     guint32 wr_bytes;      /* DMA bytes the device wrote for it so far (first pass) */
     guint32 rd_bytes;      /* DMA bytes the device read for it so far (first pass) */
     guint16 sqid, cid;
@@ -120,7 +120,8 @@ typedef struct nvt_pkt {
 
 /* ---- nvmetrace-cmd.c ---- */
 void nvt_register_cmd(int proto);
-/* Command name, e.g. "Identify", or NULL. */
+/* Command name, e.g. "Identify", "Vendor specific" for admin C0h-FFh and I/O 80h-FFh
+ * without a name, or NULL for a reserved opcode. */
 const char *nvt_cmd_name(gboolean admin, guint8 opc);
 /* Decodes the 64-byte SQE at off. known: bit i = byte i is known. Reports reserved bits and
  * (with msix_table_size != 0) interrupt vectors beyond the MSI-X table. */
@@ -144,10 +145,11 @@ void nvt_dissect_nvme_reg(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, i
                           guint32 reg_off, guint size, guint64 value, gboolean is_write);
 /* Register name for a BAR0 offset ("CC", "ASQ (upper dword)"), or NULL. */
 const char *nvt_reg_name(guint32 reg_off, char *buf, gsize buflen);
-/* Config space access; cap is the capability it falls in (id NVT_CAP_NONE: none). */
+/* Config space access; cap is the capability it falls in (id NVT_CAP_NONE: none). A write
+ * of all ones to a BAR shows as BAR sizing, not as a BAR value. */
 void nvt_dissect_cfg(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int value_off,
                      guint16 cfg_off, guint size, guint32 value, nvt_cap cap,
-                     gboolean msi_64bit);
+                     gboolean msi_64bit, gboolean write);
 /* Appends the names of the config fields an access touches ("Vendor ID, Device ID",
  * "MSI-X: Capability ID, Next Capability Pointer"); nothing if none is known. */
 void nvt_cfg_describe(wmem_strbuf_t *out, guint16 cfg_off, guint size, nvt_cap cap,

@@ -44,7 +44,7 @@ static int hf_cfg_st_rma = -1, hf_cfg_st_sse = -1, hf_cfg_st_dpe = -1;
 static int hf_cfg_rev = -1, hf_cfg_class = -1, hf_cfg_cls = -1, hf_cfg_lat = -1;
 static int hf_cfg_htype = -1, hf_cfg_bist = -1;
 static int hf_cfg_bar = -1, hf_cfg_bar_io = -1, hf_cfg_bar_type = -1, hf_cfg_bar_pf = -1;
-static int hf_cfg_bar_addr = -1;
+static int hf_cfg_bar_addr = -1, hf_cfg_bar_sizing = -1;
 static int hf_cfg_cis = -1, hf_cfg_ssvid = -1, hf_cfg_ssid = -1, hf_cfg_rom = -1;
 static int hf_cfg_capptr = -1, hf_cfg_intline = -1, hf_cfg_intpin = -1, hf_cfg_mingnt = -1;
 static int hf_cfg_maxlat = -1;
@@ -400,9 +400,22 @@ static gboolean add_cfg_field(tvbuff_t *tvb, proto_tree *tree, int value_off, gu
     return TRUE;
 }
 
+/* A write of all ones to a whole BAR dword is the host sizing the BAR (PCI Local Bus 3.0,
+ * 6.2.5.1): the value is a probe, not an address with an I/O, type and prefetch bits. */
+static gboolean add_bar_sizing(tvbuff_t *tvb, proto_tree *tree, int value_off, guint16 a,
+                               guint size, guint32 value, const cfg_field *f)
+{
+    if (*f->hf != hf_cfg_bar || f->off != a || size != 4 || value != 0xffffffffu)
+        return FALSE;
+    proto_tree_add_string_format_value(tree, hf_cfg_bar_sizing, tvb, value_off, 4, "BAR sizing",
+                                       "BAR%u sizing (all ones written; the next read returns "
+                                       "the size mask)", (guint)(a - 0x10) / 4);
+    return TRUE;
+}
+
 void nvt_dissect_cfg(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int value_off,
                      guint16 cfg_off, guint size, guint32 value, nvt_cap cap,
-                     gboolean msi_64bit)
+                     gboolean msi_64bit, gboolean write)
 {
     if (!tree)
         return;
@@ -415,9 +428,15 @@ void nvt_dissect_cfg(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int va
     proto_item_set_generated(it);
     gboolean any = FALSE;
     if (cfg_off < 0x40) {
-        for (guint i = 0; i < G_N_ELEMENTS(header_fields); i++)
+        for (guint i = 0; i < G_N_ELEMENTS(header_fields); i++) {
+            if (write && add_bar_sizing(tvb, tree, value_off, cfg_off, size, value,
+                                        &header_fields[i])) {
+                any = TRUE;
+                continue;
+            }
             any |= add_cfg_field(tvb, tree, value_off, cfg_off, size, value, &header_fields[i],
                                  header_fields[i].off);
+        }
     } else if (cap.id != NVT_CAP_NONE) {
         proto_item *ci = proto_tree_add_uint(tree, hf_cfg_cap_offset, tvb, value_off, 0,
                                              cfg_off - cap.start);
@@ -728,6 +747,8 @@ void nvt_register_regs(int proto)
         HF(hf_cfg_bar_type, "Type", "nvt.cfg.bar.type", FT_UINT32, BASE_DEC,
            VALS(bar_type_vals), 0x00000006),
         B32(hf_cfg_bar_pf, "Prefetchable", "nvt.cfg.bar.prefetchable", 0x00000008),
+        HF(hf_cfg_bar_sizing, "BAR sizing", "nvt.cfg.bar.sizing", FT_STRING, BASE_NONE, NULL,
+           0),
         HF(hf_cfg_bar_addr, "Base Address", "nvt.cfg.bar.addr", FT_UINT32, BASE_CUSTOM,
            CF_FUNC(fmt_addr_shift4), 0xfffffff0),
         X32(hf_cfg_cis, "CardBus CIS Pointer", "nvt.cfg.cis", 0),

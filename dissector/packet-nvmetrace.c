@@ -264,7 +264,7 @@ static void dissect_cfg(rec_ctx *c)
         proto_tree_add_item(c->tree, hf_cfg_value, tvb, b + 4, 4, ENC_LITTLE_ENDIAN);
         if (pkt && size && size <= 4)
             nvt_dissect_cfg(tvb, c->pinfo, c->tree, b + 4, off, size, value, pkt->cap,
-                            pkt->msi_64bit);
+                            pkt->msi_64bit, write);
     }
     if (!pkt)
         return;
@@ -552,6 +552,7 @@ static void track_submission(rec_ctx *c, nvt_pkt *pkt, guint16 sqid, int sqe, gu
     cmd->cdw10 = tvb_get_letohl(tvb, sqe + 40);
     cmd->cdw11 = tvb_get_letohl(tvb, sqe + 44);
     cmd->cdw12 = tvb_get_letohl(tvb, sqe + 48);
+    cmd->cdw13 = tvb_get_letohl(tvb, sqe + 52);
     for (guint i = 0; i < 6; i++)
         if (known_bytes(known, 40 + 4 * (int)i, 4))
             cmd->known_cdw |= (guint8)(1u << i);

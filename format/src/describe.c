@@ -398,6 +398,8 @@ static void describe_submission(struct out *o, const nvt_event *ev)
         put(o, " OPC=?");
     else if (name)
         put(o, " OPC=%s", name);
+    else if (nvt_opcode_vendor_specific(admin, opc))
+        put(o, " OPC=Vendor specific (0x%02x)", opc);
     else
         put(o, " OPC=0x%02x", opc);
 

@@ -249,8 +249,15 @@ const struct nvt_name nvt_features[] = {
     {0x18, "Endurance Group Event Configuration"},
     {0x19, "I/O Command Set Profile"},
     {0x1a, "Spinup Control"},
+    {0x1b, "Power Loss Signaling Config"},      /* Base 2.1 */
+    {0x1c, "Performance Characteristics"},      /* Base 2.1 */
     {0x1d, "Flexible Data Placement"},
     {0x1e, "FDP Events"},
+    {0x1f, "Namespace Admin Label"},            /* Base 2.1 */
+    {0x20, "Key Value Configuration"},          /* Key Value Command Set 1.0 */
+    {0x21, "Controller Data Queue"},            /* Base 2.1 */
+    {0x78, "Embedded Management Controller Address"}, /* Base 2.0, NVMe-MI */
+    {0x79, "Host Management Agent Address"},    /* Base 2.0, NVMe-MI */
     {0x7d, "Enhanced Controller Metadata"},
     {0x7e, "Controller Metadata"},
     {0x7f, "Namespace Metadata"},
@@ -259,6 +266,7 @@ const struct nvt_name nvt_features[] = {
     {0x82, "Reservation Notification Mask"},
     {0x83, "Reservation Persistence"},
     {0x84, "Namespace Write Protection Config"},
+    {0x85, "Boot Partition Write Protection Config"}, /* Base 2.1 */
     {0, NULL}};
 
 /* Log Page Identifiers (Base 2.0; ZNS 1.1 for 0xBF). */
@@ -308,6 +316,8 @@ const struct nvt_name nvt_identify_cns[] = {
     {0x06, "I/O Command Set specific Identify Controller"},
     {0x07, "I/O Command Set specific Active Namespace ID list"},
     {0x08, "I/O Command Set Independent Identify Namespace"},
+    {0x09, "Identify Namespace for the specified Format Index"},
+    {0x0a, "I/O Command Set specific Identify Namespace for the specified Format Index"},
     {0x10, "Allocated Namespace ID list"},
     {0x11, "Identify Namespace for an Allocated NSID"},
     {0x12, "Namespace Attached Controller list"},

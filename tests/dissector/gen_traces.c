@@ -665,6 +665,163 @@ static void write_events(const char *path)
     close_trace();
 }
 
+/* payloads.pcapng: what an admin client such as nvme-cli asks for, with data the tests decode
+ * field by field (format/src/nvme_layouts.c), plus vendor-specific opcodes. */
+/* An admin command with a data buffer (dev_write: the device writes it), matched by CID. */
+static void admin_data(ctrl *c, uint16_t cid, uint8_t opc, uint32_t nsid, uint32_t cdw10,
+                       uint32_t cdw11, const uint8_t *buf, uint32_t len, int dev_write,
+                       uint32_t dw0)
+{
+    sqe s;
+    new_sqe(&s, opc, cid, nsid)->prp1 = 0x2000000 + 0x10000u * cid;
+    s.cdw[10] = cdw10;
+    s.cdw[11] = cdw11;
+    run(c, 0, &s, &(data){dev_write, buf, len, 0}, dw0, 0, 0);
+}
+
+static void log_page(ctrl *c, uint16_t cid, uint8_t lid, uint8_t *buf, uint32_t len,
+                     uint32_t lpo)
+{
+    sqe s;
+    new_sqe(&s, 0x02, cid, 0xffffffff)->prp1 = 0x2000000 + 0x10000u * cid;
+    s.cdw[10] = ((len / 4 - 1) & 0xffff) << 16 | lid;
+    s.cdw[12] = lpo;
+    run(c, 0, &s, &(data){1, buf, len, 0}, 0, 0, 0);
+}
+
+static void write_payloads(const char *path)
+{
+    static uint8_t buf[4096];
+    open_trace(path);
+    ctrl c = {0};
+    c.dev = add_device("0000:00:04.0");
+    setup_config_space(c.dev, 0xffffc004);
+    enable_controller(&c, 0x004000300f0107ffull);
+    uint16_t cid = 0x40;
+    sqe s;
+
+    /* SMART / Health: 310 K (36.85 C), 3 % used, 123456789012 data units read (above 2^32),
+     * 2^64 data units written, 17 power cycles, sensor 2 at 305 K */
+    memset(buf, 0, 512);
+    put16(buf + 1, 310);
+    buf[3] = 100, buf[4] = 10, buf[5] = 3;
+    put64(buf + 32, 123456789012ull);
+    buf[48 + 8] = 1;
+    put64(buf + 112, 17);
+    put16(buf + 202, 305);
+    log_page(&c, cid++, 0x02, buf, 512, 0);
+    /* Error Information: two entries, the second from SQ 1 CID 0x1234 */
+    memset(buf, 0, 128);
+    put64(buf, 2);
+    put64(buf + 64, 1);
+    put16(buf + 64 + 8, 1);
+    put16(buf + 64 + 10, 0x1234);
+    log_page(&c, cid++, 0x01, buf, 128, 0);
+    /* Firmware Slot Information: slot 1 active, slots 1 and 2 hold revisions */
+    memset(buf, 0, 512);
+    buf[0] = 0x01;
+    memcpy(buf + 8, "1.0     ", 8);
+    memcpy(buf + 16, "2.0rc1  ", 8);
+    log_page(&c, cid++, 0x03, buf, 512, 0);
+    /* Changed Namespace List: 1 and 3 */
+    memset(buf, 0, 4096);
+    put32(buf, 1);
+    put32(buf + 4, 3);
+    log_page(&c, cid++, 0x04, buf, 4096, 0);
+    /* Commands Supported and Effects: Identify (admin 06h) and Write (I/O 01h, LBCC) */
+    memset(buf, 0, 4096);
+    put32(buf + 4 * 0x06, 0x00000001);
+    put32(buf + 1024 + 4 * 0x01, 0x00000003);
+    log_page(&c, cid++, 0x05, buf, 4096, 0);
+    /* Device Self-test: a short test in progress at 40 %; the newest result: failed segment 2 */
+    memset(buf, 0, 564);
+    buf[0] = 0x01, buf[1] = 40;
+    buf[4] = 0x17, buf[5] = 2;
+    put64(buf + 8, 1000);
+    log_page(&c, cid++, 0x06, buf, 564, 0);
+    /* Telemetry Host-Initiated header: data area 1 ends at block 8 */
+    memset(buf, 0, 512);
+    buf[0] = 0x07;
+    put16(buf + 8, 8);
+    log_page(&c, cid++, 0x07, buf, 512, 0);
+    /* Persistent Event Log header read from Log Page Offset 0 */
+    memset(buf, 0, 512);
+    buf[0] = 0x0d;
+    put32(buf + 4, 5);
+    put16(buf + 52, 0x1b36);
+    memcpy(buf + 56, "deadbeef            ", 20);
+    log_page(&c, cid++, 0x0d, buf, 512, 0);
+    /* SMART / Health again, 64 bytes from Log Page Offset 32: Data Units Read starts the
+     * transfer */
+    memset(buf, 0, 512);
+    put64(buf, 42);
+    log_page(&c, cid++, 0x02, buf, 64, 32);
+
+    /* Get Features Timestamp: 1700000000000 ms, synch 0, origin 1 (set by a host) */
+    memset(buf, 0, 8);
+    put64(buf, 1700000000000ull);
+    buf[6] = 0x02;
+    admin_data(&c, cid++, 0x0a, 0, 0x0e, 0, buf, 8, 1, 0);
+    /* Set Features Host Behavior Support: ACRE and LBAFEE */
+    memset(buf, 0, 512);
+    buf[0] = 1, buf[2] = 1;
+    admin_data(&c, cid++, 0x09, 0, 0x16, 0, buf, 512, 0, 0);
+    /* Get Features Host Memory Buffer: 2048 pages in 4 descriptors */
+    memset(buf, 0, 4096);
+    put32(buf, 2048);
+    put32(buf + 4, 0x40000000);
+    put32(buf + 12, 4);
+    admin_data(&c, cid++, 0x0a, 0, 0x0d, 0, buf, 4096, 1, 0x00000001);
+    /* Set Features Number of Queues: 15 / 15 requested, 8 SQs and 4 CQs allocated */
+    new_sqe(&s, 0x09, cid++, 0)->cdw[10] = 0x07;
+    s.cdw[11] = 0x000e000e;
+    run(&c, 0, &s, NULL, 0x00030007, 0, 0);
+
+    /* Identify CNS 05h, CSI 00h (NVM Command Set namespace): 16-bit storage tag mask, PIC
+     * 16BPISTM; the same CNS with CSI 02h (Zoned Namespace) is another structure: raw */
+    memset(buf, 0, 4096);
+    put64(buf, 0xffff);
+    buf[8] = 0x01;
+    admin_data(&c, cid++, 0x06, 1, 0x05, 0, buf, 4096, 1, 0);
+    admin_data(&c, cid++, 0x06, 1, 0x05, 0x02000000, buf, 4096, 1, 0);
+    /* Identify CNS 06h (NVM Command Set controller): VSL 7, DMRL 0xff */
+    memset(buf, 0, 4096);
+    buf[0] = 7, buf[3] = 0xff;
+    put64(buf + 8, 0x100000);
+    admin_data(&c, cid++, 0x06, 0, 0x06, 0, buf, 4096, 1, 0);
+    /* Identify CNS 08h for NSID 1: ANA group 1, NVM set 2, endurance group 3 */
+    memset(buf, 0, 4096);
+    put32(buf + 4, 1);
+    put16(buf + 10, 2);
+    put16(buf + 12, 3);
+    admin_data(&c, cid++, 0x06, 1, 0x08, 0, buf, 4096, 1, 0);
+    /* Identify CNS 09h: the Identify Namespace structure for Format Index 1 */
+    identify_ns_data(buf);
+    admin_data(&c, cid++, 0x06, 0, 0x09, 0x00000001, buf, 4096, 1, 0);
+    /* Identify CNS 14h: primary controller 0x41, 64 flexible VQ resources */
+    memset(buf, 0, 4096);
+    put16(buf, 0x41);
+    put32(buf + 32, 64);
+    admin_data(&c, cid++, 0x06, 0, 0x14, 0, buf, 4096, 1, 0);
+    /* Identify CNS 15h: two secondary controllers */
+    memset(buf, 0, 4096);
+    buf[0] = 2;
+    put16(buf + 32, 0x42), put16(buf + 34, 0x41), put16(buf + 40, 1);
+    put16(buf + 64, 0x43), put16(buf + 66, 0x41), put16(buf + 72, 2);
+    admin_data(&c, cid++, 0x06, 0, 0x15, 0, buf, 4096, 1, 0);
+    /* Identify CNS 1Ch: combination 0 is NVM + ZNS (bits 0 and 2) */
+    memset(buf, 0, 4096);
+    put64(buf, 0x5);
+    admin_data(&c, cid++, 0x06, 0, 0x1c, 0, buf, 4096, 1, 0);
+
+    /* vendor specific: admin C5h, and reserved admin BFh (CIDs 0x55, 0x56) */
+    new_sqe(&s, 0xc5, cid++, 1);
+    run(&c, 0, &s, NULL, 0, 0, 0);
+    new_sqe(&s, 0xbf, cid++, 1);
+    run(&c, 0, &s, NULL, 0, 0, 0x01);
+    close_trace();
+}
+
 static void write_raw(int dev, uint8_t version, uint8_t type, uint16_t flags,
                       const uint8_t *body, size_t blen)
 {
@@ -890,6 +1047,8 @@ int main(int argc, char **argv)
     write_experts(p);
     snprintf(p, sizeof p, "%s/two_devices.pcapng", argv[1]);
     write_two_devices(p);
+    snprintf(p, sizeof p, "%s/payloads.pcapng", argv[1]);
+    write_payloads(p);
     /* events.pcapng holds one submission per named opcode: the tests count them */
     int admin = 0, io = 0;
     for (const struct nvt_name *n = nvt_admin_opcodes; n->name; n++)

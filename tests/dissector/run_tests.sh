@@ -183,6 +183,11 @@ expect "MSI-X table and PBA offsets (shown unshifted)" "$(ts -r "$EV" -2 -O nvt 
     -Y nvt.cfg.msix.offset | grep -o '= Offset: 0x[0-9a-f]*' | tr '\n' ' ')" \
     "= Offset: 0x00002000 = Offset: 0x00003000 "
 expect "BAR0 sizing" "$(fields "$EV" nvt.cfg.bar0_size nvt.cfg.bar0_size)" 16384
+# the all-ones write is sizing, not a BAR value with a reserved type; the address write after
+# the read-back is a BAR value (64-bit, not prefetchable)
+expect "BAR0 sizing write" "$(fields "$EV" 'nvt.type == 2 && nvt.cfg.offset == 0x10' \
+    nvt.cfg.bar.sizing nvt.cfg.bar.type nvt.cfg.bar.addr | tr '\n' ' ')" \
+    "BAR sizing|| |2|267120640 "
 expect "BAR map" "$(fields "$EV" 'nvt.type == 5' nvt.bar.addr nvt.bar.size nvt.bar.64bit)" \
     "0x00000000febf0000|16384|1"
 expect "MSI-X table entry through BAR0" "$(fields "$EV" 'nvt.mmio.offset == 0x2000' nvt.msix.entry \
@@ -260,6 +265,69 @@ expect "record body too short" "$(ex nvt.expert.short_record)" "59 "
 expect "unknown flags" "$(ex nvt.expert.unknown_flags)" "60 "
 expect "value the schema does not allow" "$(fields "$EX" nvt.expert.invalid_value frame.number \
     _ws.col.Info)" "63|PCI config read [CFGR record: access size 8 is not 1, 2 or 4] [Vendor ID, Device ID, Command, Status]"
+
+# ---- payloads.pcapng: log pages, feature data and Identify structures decoded from the
+# layout tables of format/src/nvme_layouts.c; vendor-specific opcodes ----
+PL=$WORK/traces/payloads.pcapng
+expect "payloads: malformed packets" "$(count "$PL" _ws.malformed)" 0
+expect "payloads: SMART CTEMP|AVSP|AVSPT|PUSED|DUR|DUW|PWRC|TSEN" "$(fields "$PL" \
+    'nvt.data.smart.ctemp' nvt.data.smart.ctemp nvt.data.smart.avsp nvt.data.smart.avspt \
+    nvt.data.smart.pused nvt.data.smart.dur nvt.data.smart.duw nvt.data.smart.pwrc \
+    nvt.data.smart.tsen)" "310|100|10|3|123456789012|18446744073709551616|17|0,305,0,0,0,0,0,0"
+expect "payloads: SMART read from Log Page Offset 32 (DUR first)" "$(fields "$PL" \
+    'nvt.data.smart.dur && !nvt.data.smart.ctemp' nvt.data.smart.dur nvt.data.smart.duw \
+    nvt.data.smart.pwrc)" "42|0|"
+expect "payloads: Error Information entries ERRCNT|SQID|CMDID" "$(fields "$PL" \
+    nvt.data.error.errcnt nvt.data.error.errcnt nvt.data.error.sqid nvt.data.error.cmdid)" \
+    "2,1|0,1|0,4660"
+expect "payloads: Firmware Slot AFI|FRS1-7" "$(fields "$PL" nvt.data.fw_slot.afi \
+    nvt.data.fw_slot.afi nvt.data.fw_slot.frs)" "1|1.0,2.0rc1,,,,,"
+expect "payloads: Changed Namespace List" "$(fields "$PL" nvt.data.changed_ns.nsid \
+    nvt.data.changed_ns.nsid)" "1,3"
+expect "payloads: Commands Supported and Effects (supported entries only)" "$(fields "$PL" \
+    nvt.data.effects.acs nvt.data.effects.acs nvt.data.effects.iocs)" "1|3"
+expect "payloads: Device Self-test CDSTO|CDSTC|newest DSTS|SN|POH" "$(fields "$PL" \
+    nvt.data.self_test.cdsto nvt.data.self_test.cdsto nvt.data.self_test.cdstc \
+    nvt.data.self_test.dsts nvt.data.self_test.sn nvt.data.self_test.poh |
+    sed -E 's/(,0)+(\||$)/\2/g')" "1|40|23|2|1000"
+expect "payloads: Telemetry header LID|DA1LB" "$(fields "$PL" nvt.data.telemetry.lid \
+    nvt.data.telemetry.lid nvt.data.telemetry.da1lb)" "7|8"
+expect "payloads: Persistent Event Log header TNEV|VID|SN" "$(fields "$PL" nvt.data.pel.lid \
+    nvt.data.pel.tnev nvt.data.pel.vid nvt.data.pel.sn)" "5|6966|deadbeef"
+expect "payloads: Timestamp TS|ATTR" "$(fields "$PL" nvt.data.timestamp.ts \
+    nvt.data.timestamp.ts nvt.data.timestamp.attr)" "1700000000000|2"
+expect "payloads: Host Behavior Support (Set Features data) ACRE|LBAFEE" "$(fields "$PL" \
+    nvt.data.host_behavior.acre nvt.data.host_behavior.acre nvt.data.host_behavior.lbafee)" "1|1"
+expect "payloads: Host Memory Buffer attributes HSIZE|HMDLLA|HMDLEC" "$(fields "$PL" \
+    nvt.data.hmb.hsize nvt.data.hmb.hsize nvt.data.hmb.hmdlla nvt.data.hmb.hmdlec)" \
+    "2048|1073741824|4"
+expect "payloads: Number of Queues NSQA|NCQA (0's based)" "$(fields "$PL" nvt.feat.nq.nsqa \
+    nvt.feat.nq.nsqa nvt.feat.nq.ncqa)" "7|3"
+expect "payloads: Identify CNS 05h CSI 00h LBSTM|PIC, CSI 02h not decoded" "$(fields "$PL" \
+    nvt.data.ns_nvm.lbstm nvt.data.ns_nvm.lbstm nvt.data.ns_nvm.pic)" "65535|1"
+expect "payloads: Identify CNS 06h VSL|DMRL|DMSL" "$(fields "$PL" nvt.data.ctrl_nvm.vsl \
+    nvt.data.ctrl_nvm.vsl nvt.data.ctrl_nvm.dmrl nvt.data.ctrl_nvm.dmsl)" "7|255|1048576"
+expect "payloads: Identify CNS 08h ANAGRPID|NVMSETID|ENDGID" "$(fields "$PL" \
+    nvt.data.ns_indep.anagrpid nvt.data.ns_indep.anagrpid nvt.data.ns_indep.nvmsetid \
+    nvt.data.ns_indep.endgid)" "1|2|3"
+expect "payloads: Identify CNS 09h decoded as Identify Namespace" "$(fields "$PL" \
+    nvt.id.ns.nsze nvt.id.ns.nsze)" "131072"
+expect "payloads: Identify CNS 14h CNTLID|VQFRT" "$(fields "$PL" \
+    nvt.data.primary_ctrl.cntlid nvt.data.primary_ctrl.cntlid nvt.data.primary_ctrl.vqfrt)" \
+    "65|64"
+expect "payloads: Identify CNS 15h NUMID|SCID|VFN" "$(fields "$PL" \
+    nvt.data.secondary_ctrl.numid nvt.data.secondary_ctrl.numid nvt.data.secondary_ctrl.scid \
+    nvt.data.secondary_ctrl.vfn)" "2|66,67|1,2"
+expect "payloads: Identify CNS 1Ch IOCSC" "$(fields "$PL" nvt.data.iocs.iocsc \
+    nvt.data.iocs.iocsc)" "5"
+expect "payloads: vendor-specific and reserved admin opcodes" "$(fields "$PL" \
+    'nvt.sqe.opc == 0xc5 || nvt.sqe.opc == 0xbf' nvt.sqe.opc nvt.sqe.cmd | tr '\n' ' ')" \
+    "0xc5|Vendor specific 0xbf|Unknown "
+if [ -n "$CLI" ]; then
+    expect "payloads: nvmetrace dump of the vendor-specific and reserved opcodes" \
+        "$("$CLI" dump "$PL" | sed -n 's/.* \(ADM SQ=0 CID=005[56] .*\)/\1/p' | tr '\n' ' ')" \
+        "ADM SQ=0 CID=0055 OPC=Vendor specific (0xc5) NSID=1 prp1=0 CDW10=00000000 ADM SQ=0 CID=0056 OPC=0xbf NSID=1 prp1=0 CDW10=00000000 "
+fi
 
 # ---- two devices: state keyed by device ----
 expect "two devices: BDFs" "$(fields "$TWO" nvt nvt.bdf | sort -u | tr '\n' ' ')" \

@@ -470,7 +470,10 @@ static void test_admin(void)
     EXPECT(ev, "ADM SQ=0 CID=0017 OPC=Lockdown NSID=0 prp1=0 CDW10=00001234 CDW14=00000005");
     ev = sub(0, 0xc5, 0x0018, 1);
     set_prp(&ev, 0x76000, 0x77000);
-    EXPECT(ev, "ADM SQ=0 CID=0018 OPC=0xc5 NSID=1 prp1=76000 prp2=77000 CDW10=00000000");
+    EXPECT(ev, "ADM SQ=0 CID=0018 OPC=Vendor specific (0xc5) NSID=1 prp1=76000 prp2=77000 CDW10=00000000");
+    /* admin C0h-FFh are vendor specific, BFh is reserved */
+    ev = sub(0, 0xbf, 0x0019, 1);
+    EXPECT(ev, "ADM SQ=0 CID=0019 OPC=0xbf NSID=1 prp1=0 CDW10=00000000");
 }
 
 /* ---- I/O submissions ---- */
@@ -546,7 +549,12 @@ static void test_io(void)
     EXPECT(ev, "IO  SQ=1 CID=0006 OPC=Reservation Acquire NSID=1 prp1=8000 CDW10=00000101");
     ev = sub(4, 0x99, 0xffff, 1);
     set_cdw(&ev, 12, 9);
-    EXPECT(ev, "IO  SQ=4 CID=ffff OPC=0x99 NSID=1 prp1=0 CDW10=00000000 CDW12=00000009");
+    EXPECT(ev, "IO  SQ=4 CID=ffff OPC=Vendor specific (0x99) NSID=1 prp1=0 CDW10=00000000 CDW12=00000009");
+    /* I/O 80h-FFh are vendor specific, 7Fh and below without a name are reserved */
+    ev = sub(1, 0x80, 0x0007, 1);
+    EXPECT(ev, "IO  SQ=1 CID=0007 OPC=Vendor specific (0x80) NSID=1 prp1=0 CDW10=00000000");
+    ev = sub(1, 0x7f, 0x0008, 1);
+    EXPECT(ev, "IO  SQ=1 CID=0008 OPC=0x7f NSID=1 prp1=0 CDW10=00000000");
 }
 
 /* ---- reconstructed submissions: unknown bytes print as '?' ---- */

@@ -227,6 +227,12 @@ static void test_features(void)
     CHECK_STR(nvt_feature_name(0x80), "Software Progress Marker");
     CHECK_STR(nvt_feature_name(0x81), "Host Identifier");
     CHECK_STR(nvt_feature_name(0x84), "Namespace Write Protection Config");
+    /* Base 2.1 FIDs a current nvme-cli sends */
+    CHECK_STR(nvt_feature_name(0x1b), "Power Loss Signaling Config");
+    CHECK_STR(nvt_feature_name(0x1c), "Performance Characteristics");
+    CHECK_STR(nvt_feature_name(0x1f), "Namespace Admin Label");
+    CHECK_STR(nvt_feature_name(0x20), "Key Value Configuration");
+    CHECK_STR(nvt_feature_name(0x85), "Boot Partition Write Protection Config");
     CHECK(nvt_feature_name(0x00) == NULL);
     CHECK(nvt_feature_name(0xc0) == NULL); /* vendor specific */
 }
@@ -263,6 +269,8 @@ static void test_cns(void)
     CHECK_STR(nvt_cns_name(0x13), "Controller list");
     CHECK_STR(nvt_cns_name(0x17), "UUID List");
     CHECK_STR(nvt_cns_name(0x1c), "I/O Command Set data structure");
+    CHECK_STR(nvt_cns_name(0x09), "Identify Namespace for the specified Format Index");
+    CHECK(nvt_cns_name(0x0b) == NULL);
     CHECK(nvt_cns_name(0x0f) == NULL);
     CHECK(nvt_cns_name(0xff) == NULL);
 }
