@@ -790,10 +790,16 @@ static int handle_line(struct imp *im, const char *line, size_t len, nvt_error *
         if (len > 7 && !memcmp(line, "PCIDEV ", 7))
             return mmio_line(im, line, len, err);
         break;
+    case 'c': /* trace-cmd report's first line, "cpus=2" */
+        if (len > 5 && !memcmp(line, "cpus=", 5)) {
+            im->st.comment_lines++;
+            return 0;
+        }
+        break;
     case 'C': { /* "CPU:0 [LOST 12 EVENTS]" */
-        const char *l = len > 6 && !memcmp(line, "CPU:", 4) ? strstr(line, "[LOST ") : NULL;
+        const char *l = len > 6 && !memcmp(line, "CPU:", 4) ? memchr(line, '[', len) : NULL;
         uint64_t n;
-        if (l && l < line + len && parse_num(l + 6, line + len, &n)) {
+        if (l && line + len - l > 6 && !memcmp(l, "[LOST ", 6) && parse_num(l + 6, line + len, &n)) {
             im->st.lost_events += n;
             return 0;
         }
@@ -980,10 +986,12 @@ static int run(struct imp *im, struct input *in, size_t n, nvt_error *err)
         err->offset = UINT64_MAX;
         snprintf(err->msg, sizeof err->msg,
                  "%s%s%s: no nvme event and no MMIO access of an NVMe function in %llu lines "
-                 "(%llu of other events, %llu mmiotrace lines, %llu of them outside any known "
-                 "NVMe BAR; mmiotrace needs the recorder's nvt-resource lines)",
+                 "(%llu malformed and skipped, %llu of other events, %llu mmiotrace lines, %llu "
+                 "of them outside any known NVMe BAR; mmiotrace needs the recorder's "
+                 "nvt-resource lines)",
                  in[0].name, n > 1 ? " + " : "", n > 1 ? in[1].name : "",
-                 (unsigned long long)im->st.lines, (unsigned long long)im->st.other_lines,
+                 (unsigned long long)im->st.lines, (unsigned long long)im->st.bad_lines,
+                 (unsigned long long)im->st.other_lines,
                  (unsigned long long)im->st.mmio_lines, (unsigned long long)im->st.mmio_outside);
         return -1;
     }

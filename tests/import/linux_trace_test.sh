@@ -49,6 +49,12 @@ expect "time order" "$("$nvt" dump "$work/both.pcapng" | awk '{ if ($2 + 0 < las
 grep -q "1 lines of other events" "$work/err" || fail "other events not reported: $(cat "$work/err")"
 "$nvt" dump -t NOTE "$work/other.pcapng" | grep -q "irq_handler_entry (1)" || fail "summary does not name it"
 
+# events the kernel lost are counted as dropped, never silent
+{ echo "CPU:0 [LOST 12 EVENTS]"; cat "$ev"; } >"$work/lost.txt"
+"$nvt" import linux-trace "$work/lost.txt" -o "$work/lost.pcapng" >/dev/null 2>"$work/err" || fail "lost events fatal"
+grep -q "the kernel lost 12 events" "$work/err" || fail "lost events not reported: $(cat "$work/err")"
+"$nvt" info "$work/lost.pcapng" | grep -q "capture stats: recorded [0-9]*, dropped 12," || fail "lost events not in the stats record"
+
 # a malformed line: exit 1, file and line named; --skip-bad counts it
 { head -30 "$ev"; echo "garbage here"; tail -n +31 "$ev"; } >"$work/bad.txt"
 "$nvt" import linux-trace "$work/bad.txt" -o "$work/bad.pcapng" >/dev/null 2>"$work/err"
