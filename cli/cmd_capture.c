@@ -98,6 +98,19 @@ static int run(int argc, char **argv)
         fprintf(stderr, "nvmetrace capture: %s may be incomplete\n", o.output);
         return res.exit_status ? res.exit_status : EXIT_FAIL;
     }
+    /* Never an empty success: a log the importer could not read, or one with no NVMe
+     * controller in it, fails the capture whatever QEMU's exit status. Said even with -q. */
+    char why[512];
+    int refused = nvt_qemu_import_check(&res.stats, why, sizeof why) < 0;
+    if (refused)
+        fprintf(stderr, "nvmetrace capture: QEMU's trace log: %s\n", why);
+    if (quiet && (res.signaled || res.exit_status)) {
+        if (res.signaled)
+            fprintf(stderr, "nvmetrace capture: QEMU was ended by signal %d (%s)\n",
+                    res.signaled, strsignal(res.signaled));
+        else
+            fprintf(stderr, "nvmetrace capture: QEMU exited with status %d\n", res.exit_status);
+    }
     if (!quiet) {
         if (res.signaled)
             fprintf(stderr, "nvmetrace capture: QEMU was ended by signal %d (%s)\n", res.signaled,
@@ -114,6 +127,8 @@ static int run(int argc, char **argv)
                     (unsigned long long)res.stats.unknown_lines,
                     (unsigned long long)res.stats.bad_lines, o.output);
     }
+    if (refused)
+        return res.exit_status ? res.exit_status : EXIT_FAIL;
     return res.exit_status;
 }
 
@@ -125,7 +140,7 @@ const struct nvt_command cmd_capture = {
     "    nvmetrace capture -o OUT [--log FILE] [--all-devices] [--comments] [--strict]\n"
     "                      [-q] -- QEMU [QEMU ARGS...]\n\n"
     "DESCRIPTION\n"
-    "    Runs QEMU (an unpatched qemu-system-*, 7.2) with\n"
+    "    Runs QEMU (an unpatched qemu-system-*, 7.2 to 11.x) with\n"
     "        -trace 'pci_nvme_*' -trace 'pci_cfg_*' -trace 'msix_*'\n"
     "        -trace 'pci_update_mappings*' -msg timestamp=on -D FIFO\n"
     "    added to its arguments, imports the trace log from the FIFO while QEMU runs, as\n"
@@ -136,7 +151,12 @@ const struct nvt_command cmd_capture = {
     "    QEMU has exited, so Ctrl-C, a QEMU crash or a guest poweroff all leave a complete,\n"
     "    valid trace holding everything QEMU logged. Malformed log lines are counted and\n"
     "    skipped (--strict stops at the first). While running, progress (events so far and\n"
-    "    rate) is shown on standard error if it is a terminal.\n\n"
+    "    rate) is shown on standard error if it is a terminal. The device description\n"
+    "    names QEMU's version, from running QEMU --version.\n\n"
+    "    Never an empty success: capture fails when QEMU's log had no line, when more than\n"
+    "    50% of its lines were malformed or of unknown events, when more than 0.1% (plus one,\n"
+    "    the last line of a dying QEMU) were malformed, or when it held no pci_nvme_* event\n"
+    "    (no NVMe controller traced); the message names the problem and the trace is kept.\n\n"
     "OPTIONS\n"
     "  -o, --output OUT   the trace to write\n"
     "      --log FILE     also keep QEMU's raw trace log in FILE\n"
@@ -151,5 +171,6 @@ const struct nvt_command cmd_capture = {
     "EXIT STATUS\n"
     "    QEMU's exit status (128 + N if signal N ended it). 127 if QEMU could not be\n"
     "    started, 2 on a usage error (including QEMU's -D, which capture sets itself),\n"
-    "    1 if QEMU exited with 0 but the trace could not be written completely.\n",
+    "    1 if QEMU exited with 0 but the trace could not be written completely or the log\n"
+    "    was refused by the rules above (QEMU's own non-zero status wins).\n",
 };

@@ -11,6 +11,7 @@
 
 #define EXIT_DIVERGE 1
 #define EXIT_UNREADABLE 3
+#define EXIT_NOTHING 4 /* a trace holds nothing to compare (nvt_coverage_check) */
 
 
 static void event_text(uint64_t ev, char *buf, size_t len)
@@ -29,13 +30,42 @@ static uint64_t total(const nvt_diff_result *r)
     return n;
 }
 
+/* Why a side cannot be judged, or NULL. */
+static const char *nothing(const nvt_coverage *c, char *buf, size_t len)
+{
+    return nvt_coverage_check(c, buf, len) == NVT_COVERAGE_OK ? NULL : buf;
+}
+
+static void print_notes(const nvt_diff_result *r)
+{
+    if (!r->nnotes)
+        return;
+    printf("\nnot compared, one side lacks the data (%zu)\n", r->nnotes);
+    for (size_t i = 0; i < r->nnotes; i++)
+        printf("  %s: A %s, B %s\n", r->notes[i].what, r->notes[i].a, r->notes[i].b);
+}
+
 static void print_text(const char *a, const char *b, const nvt_diff_result *r)
 {
     printf("A: %s (%" PRIu64 " commands)\nB: %s (%" PRIu64 " commands)\n%" PRIu64
            " commands aligned by order and kind\n",
            a, r->commands_a, b, r->commands_b, r->aligned);
+    char wa[160], wb[160];
+    const char *na = nothing(&r->cov_a, wa, sizeof wa), *nb = nothing(&r->cov_b, wb, sizeof wb);
+    if (na || nb) {
+        /* never an empty success: no divergence between traces that hold nothing is not
+         * "same" */
+        printf("\nNOT COMPARED:");
+        if (na)
+            printf(" A: %s%s", na, nb ? ";" : "");
+        if (nb)
+            printf(" B: %s", nb);
+        printf("\n");
+    }
+    print_notes(r);
     if (!r->nitems) {
-        printf("\nno behavioural divergence\n");
+        if (!na && !nb)
+            printf("\nno behavioural divergence\n");
         return;
     }
     /* the earliest divergence of the device (not of the workload) */
@@ -85,7 +115,29 @@ static void print_json(const char *a, const char *b, const nvt_diff_result *r)
            r->commands_a, r->commands_b, r->aligned);
     for (int k = 0; k < NVT_DIFF_NKINDS; k++)
         printf("%s\"%s\":%" PRIu64, k ? "," : "", nvt_diff_kind_name(k), r->total[k]);
-    printf("},\"divergences\":[");
+    char wa[160], wb[160];
+    const char *na = nothing(&r->cov_a, wa, sizeof wa), *nb = nothing(&r->cov_b, wb, sizeof wb);
+    printf("},\"compared\":%s,\"not_compared_a\":", na || nb ? "false" : "true");
+    if (na)
+        cli_json_str(stdout, na);
+    else
+        printf("null");
+    printf(",\"not_compared_b\":");
+    if (nb)
+        cli_json_str(stdout, nb);
+    else
+        printf("null");
+    printf(",\"lacking\":[");
+    for (size_t i = 0; i < r->nnotes; i++) {
+        printf("%s{\"what\":", i ? "," : "");
+        cli_json_str(stdout, r->notes[i].what);
+        printf(",\"a\":");
+        cli_json_str(stdout, r->notes[i].a);
+        printf(",\"b\":");
+        cli_json_str(stdout, r->notes[i].b);
+        printf("}");
+    }
+    printf("],\"divergences\":[");
     for (size_t i = 0; i < r->nitems; i++) {
         const nvt_divergence *d = &r->items[i];
         printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", nvt_diff_kind_name(d->kind));
@@ -154,6 +206,12 @@ static int run(int argc, char **argv)
     for (int k = 0; k < NVT_DIFF_NKINDS; k++)
         if (k != NVT_DIFF_WORKLOAD && r->total[k])
             rc = EXIT_DIVERGE;
+    char why[160];
+    for (int side = 0; side < 2; side++)
+        if (nothing(side ? &r->cov_b : &r->cov_a, why, sizeof why)) {
+            fprintf(stderr, "nvmetrace diff: %s: nothing to compare: %s\n", paths[side], why);
+            rc = EXIT_NOTHING; /* what was found between them means nothing */
+        }
     nvt_diff_free(r);
     return rc;
 }
@@ -186,8 +244,18 @@ const struct nvt_command cmd_diff = {
     "    Reads repeated by polling loops are compared as sequences of distinct values, so a\n"
     "    loop that ran longer is not a divergence. Admin commands are aligned by the longest\n"
     "    common subsequence of their kinds (opcode and CNS, FID, LID or queue id), I/O\n"
-    "    commands by (opcode, NSID, SLBA, NLB). Fields a QEMU log import does not know are\n"
-    "    not compared. docs/analyze.md shows an example.\n\n"
+    "    commands by (opcode, NSID, SLBA, NLB); a field one trace does not know (a QEMU log\n"
+    "    import lacks some, see its SQE known-byte masks) matches any value, so the same\n"
+    "    command aligns and its completion is compared. Registers and fields the specs\n"
+    "    describe are named: \"CAP.MQES (Maximum Queue Entries Supported)\", \"CAP.CSS: No\n"
+    "    I/O Command Set Support\", \"Device Capabilities (0x84) Extended Tag Field\n"
+    "    Supported\", \"MSI-X Message Control (0x42) Table Size\", \"Identify Namespace 1\n"
+    "    NSFEAT\"; bits no field describes are shown raw. A value one trace does not hold (PCI\n"
+    "    ids, register reads, Identify data) is never compared: it is listed under \"not\n"
+    "    compared, one side lacks the data\" as \"unknown\". A trace with no commands, or\n"
+    "    whose importer skipped more lines than it wrote records, is not compared: the\n"
+    "    output says \"NOT COMPARED: A: <why>\" and the exit status is 4. docs/analyze.md\n"
+    "    shows an example.\n\n"
     "OPTIONS\n"
     "    --json          one JSON object with every divergence kept\n"
     "    --max N         divergences kept per kind (default 10, 0 = all)\n"
@@ -196,5 +264,7 @@ const struct nvt_command cmd_diff = {
     "EXIT STATUS\n"
     "    0 the devices did not diverge (workload differences alone are listed but do not\n"
     "    count); 1 the devices diverged; 2 usage error; 3 a trace could not be read (the\n"
-    "    message names the file and byte offset).\n",
+    "    message names the file and byte offset) or has no such device; 4 a trace holds\n"
+    "    nothing to compare (no commands, or more importer warnings than records), whatever\n"
+    "    else was found.\n",
 };

@@ -15,6 +15,9 @@ static void report(const char *out, const nvt_qemu_import_stats *st)
     if (st->filtered_lines)
         printf("  %llu lines of other PCI functions left out (--all-devices keeps them)\n",
                (unsigned long long)st->filtered_lines);
+    if (st->empty_slot_lines)
+        printf("  %llu config reads of empty slots left out (QEMU 8.0+ traces them)\n",
+               (unsigned long long)st->empty_slot_lines);
     if (st->unknown_lines)
         fprintf(stderr,
                 "nvmetrace import: %llu lines of trace events the importer does not know "
@@ -96,6 +99,14 @@ static int run(int argc, char **argv)
     }
     if (strcmp(out, "-") != 0)
         report(out, &st);
+    char why[512];
+    if (nvt_qemu_import_check(&st, why, sizeof why) < 0) {
+        /* never an empty success: the trace stays for inspection, the exit says it failed */
+        fprintf(stderr, "nvmetrace import: %s: %s\n", in, why);
+        fprintf(stderr, "nvmetrace import: %s is not a usable trace of an NVMe controller\n",
+                out);
+        return EXIT_FAIL;
+    }
     return EXIT_OK;
 }
 
@@ -121,7 +132,7 @@ const struct nvt_command cmd_import = {
     "    it was seen from the guest. Lines of other events are counted, not fatal; input\n"
     "    with no usable line fails. docs/guest-capture.md has the details.\n\n"
     "    import qemu-log:\n"
-    "    Reads LOG, written by an unpatched QEMU (7.2) run with\n"
+    "    Reads LOG, written by an unpatched QEMU (7.2 to 11.x) run with\n"
     "        -trace 'pci_nvme_*' -trace 'pci_cfg_*' -trace 'msix_*'\n"
     "        -trace 'pci_update_mappings*' -msg timestamp=on -D LOG\n"
     "    and writes the events of its NVMe controller to OUT (pcapng; zstd-compressed when\n"
@@ -130,11 +141,18 @@ const struct nvt_command cmd_import = {
     "    and QEMU's error events become records. QEMU does not print raw SQEs, CQEs, register\n"
     "    read values or data: commands and completions are rebuilt from the fields QEMU prints\n"
     "    and flagged reconstructed, with a mask of the bytes really known; read values are\n"
-    "    flagged unknown. docs/import.md has the whole mapping.\n\n"
+    "    flagged unknown. docs/import.md has the whole mapping. Both line prefixes are read,\n"
+    "    line by line: \"TID@SECONDS.USEC:\" (QEMU 7.2-10.0) and the ISO-8601 UTC time of\n"
+    "    QEMU 10.1+, which prints no thread id (records then carry thread 0, unknown).\n"
+    "    Config reads of empty slots (QEMU 8.0+, device \"empty\") are counted, never kept.\n\n"
     "    Event names the importer does not know are counted; the counts are in a summary\n"
     "    annotation and the capture statistics record at the end of OUT ('nvmetrace info').\n"
     "    A line that is not a QEMU trace line, or a known event with arguments of another\n"
     "    format, stops the import with its line number, unless --skip-bad is given.\n\n"
+    "    Never an empty success: the import fails (exit 1, OUT kept for inspection) when LOG\n"
+    "    has no line, when more than 50% of its lines are malformed or of unknown events,\n"
+    "    when more than 0.1% of its lines (plus one, a last line cut short) are malformed,\n"
+    "    or when it holds no pci_nvme_* event (no NVMe controller traced).\n\n"
     "OPTIONS\n"
     "  -o, --output OUT   the trace to write\n"
     "      --all-devices  keep config/mapping events of every PCI function, not only NVMe\n"
@@ -146,5 +164,5 @@ const struct nvt_command cmd_import = {
     "                     (default \"QEMU\"; 'nvmetrace capture' fills in the version)\n\n"
     "EXIT STATUS\n"
     "    0 success; 1 LOG unreadable or malformed (OUT then holds the records before the\n"
-    "    bad line), or OUT cannot be written; 2 usage error.\n",
+    "    bad line), LOG refused by the rules above, or OUT cannot be written; 2 usage error.\n",
 };

@@ -13,6 +13,7 @@ void *analyze_progress_ctx(const char *label);
 /* A JSON string literal of s on stdout; defined in cmd_index.c. */
 
 #define EXIT_UNREADABLE 3
+#define EXIT_NOTHING 4 /* the trace holds nothing to judge (nvt_coverage_check) */
 #define MAX_DISABLE 64
 
 
@@ -56,10 +57,12 @@ static void print_text(const char *path, const nvt_finding *f, size_t n,
             printf("    spec: %s\n", f[i].rule->spec);
     }
     printf("%" PRIu64 " error%s, %" PRIu64 " warning%s, %" PRIu64 " info in %" PRIu64
-           " events\n",
+           " events over %" PRIu64 " command%s, %" PRIu64 " register access%s\n",
            sum->by_severity[NVT_SEV_ERROR], sum->by_severity[NVT_SEV_ERROR] == 1 ? "" : "s",
            sum->by_severity[NVT_SEV_WARNING], sum->by_severity[NVT_SEV_WARNING] == 1 ? "" : "s",
-           sum->by_severity[NVT_SEV_INFO], sum->events);
+           sum->by_severity[NVT_SEV_INFO], sum->events, sum->cov.commands,
+           sum->cov.commands == 1 ? "" : "s", sum->cov.register_accesses,
+           sum->cov.register_accesses == 1 ? "" : "es");
 }
 
 static void print_json(const char *path, const nvt_finding *f, size_t n,
@@ -67,9 +70,19 @@ static void print_json(const char *path, const nvt_finding *f, size_t n,
 {
     printf("{\"file\":");
     cli_json_str(stdout, path);
-    printf(",\"events\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"warnings\":%" PRIu64
-           ",\"info\":%" PRIu64 ",\"findings\":[",
-           sum->events, sum->by_severity[NVT_SEV_ERROR], sum->by_severity[NVT_SEV_WARNING],
+    char why[160];
+    int verdict = nvt_coverage_check(&sum->cov, why, sizeof why);
+    printf(",\"events\":%" PRIu64 ",\"devices\":%" PRIu64 ",\"commands\":%" PRIu64
+           ",\"register_accesses\":%" PRIu64 ",\"checked\":%s,\"not_checked_why\":",
+           sum->events, sum->cov.devices, sum->cov.commands, sum->cov.register_accesses,
+           verdict == NVT_COVERAGE_OK ? "true" : "false");
+    if (verdict == NVT_COVERAGE_OK)
+        printf("null");
+    else
+        cli_json_str(stdout, why);
+    printf(",\"errors\":%" PRIu64 ",\"warnings\":%" PRIu64 ",\"info\":%" PRIu64
+           ",\"findings\":[",
+           sum->by_severity[NVT_SEV_ERROR], sum->by_severity[NVT_SEV_WARNING],
            sum->by_severity[NVT_SEV_INFO]);
     for (size_t i = 0; i < n; i++) {
         printf("%s{\"rule\":", i ? "," : "");
@@ -146,6 +159,14 @@ static int run(int argc, char **argv)
     free(f);
     if (sum.by_severity[NVT_SEV_ERROR] || (strict && sum.by_severity[NVT_SEV_WARNING]))
         return EXIT_FAIL;
+    /* never an empty success: no findings in a trace that holds nothing is not "clean" */
+    char why[160];
+    if (nvt_coverage_check(&sum.cov, why, sizeof why) != NVT_COVERAGE_OK) {
+        if (!json)
+            printf("NOT CHECKED: %s\n", why);
+        fprintf(stderr, "nvmetrace lint: %s: nothing to check: %s\n", path, why);
+        return EXIT_NOTHING;
+    }
     return EXIT_OK;
 }
 
@@ -179,6 +200,11 @@ const struct nvt_command cmd_lint = {
     "                 skip these rules (repeatable)\n"
     "    --rules      list the rules (id, severity, title, citation) and exit\n\n"
     "EXIT STATUS\n"
-    "    0 no error findings; 1 at least one error (or warning, with --strict); 2 usage\n"
-    "    error; 3 the trace could not be read (the message names the file and byte offset).\n",
+    "    0 no error findings over a trace that holds commands; 1 at least one error (or\n"
+    "    warning, with --strict); 2 usage error; 3 the trace could not be read (the message\n"
+    "    names the file and byte offset); 4 nothing to check: the trace has no device, no\n"
+    "    commands, or more importer warnings (lines skipped as malformed or unknown, from its\n"
+    "    capture statistics) than records. The summary line says what was checked (\"0\n"
+    "    errors, 0 warnings, 0 info in E events over N commands, M register accesses\"); with\n"
+    "    4 it is followed by \"NOT CHECKED: <why>\" (the reason is on stderr too).\n",
 };

@@ -14,6 +14,7 @@
 #define EXIT_INPUT 2
 #define EXIT_CRASH 3
 #define EXIT_TARGET 4
+#define EXIT_NOTHING 5
 
 struct collected {
     nvt_divergence *div;
@@ -281,7 +282,10 @@ fail:
 
 static const char *status_name(int s)
 {
-    return s == NVT_REPLAY_CLEAN ? "clean" : s == NVT_REPLAY_DIVERGED ? "diverged" : "crashed";
+    return s == NVT_REPLAY_CLEAN      ? "clean"
+           : s == NVT_REPLAY_DIVERGED ? "diverged"
+           : s == NVT_REPLAY_NOTHING  ? "nothing compared"
+                                      : "crashed";
 }
 
 void cli_print_crash_text(FILE *f, const nvt_replay_result *r)
@@ -325,8 +329,10 @@ static void print_text(const char *path, const nvt_replay_result *r, const struc
                        uint64_t max_div)
 {
     printf("replay: %s\n", path);
-    printf("target: %s, accelerator %s\n", r->qemu_version, r->accel);
-    printf("command: %s\n", r->cmdline);
+    if (r->qemu_version[0]) /* none when there was nothing to replay into */
+        printf("target: %s, accelerator %s\n", r->qemu_version, r->accel);
+    if (r->cmdline[0])
+        printf("command: %s\n", r->cmdline);
     for (size_t i = 0; i < c->nnotes; i++)
         printf("note: %s\n", c->notes[i]);
     for (size_t i = 0; i < c->ndiv; i++) {
@@ -341,9 +347,16 @@ static void print_text(const char *path, const nvt_replay_result *r, const struc
     if (r->status == NVT_REPLAY_CRASHED)
         cli_print_crash_text(stdout, r);
     printf("events %" PRIu64 ", host actions %" PRIu64 ", outputs compared %" PRIu64
-           ", not comparable %" PRIu64 ", divergences %" PRIu64 "\n",
-           r->events, r->host_actions, r->compared, r->not_comparable, r->divergences);
-    printf("result: %s\n", status_name(r->status));
+           ", not comparable %" PRIu64 " (no data %" PRIu64 "), divergences %" PRIu64 "\n",
+           r->events, r->host_actions, r->compared, r->not_comparable, r->no_data,
+           r->divergences);
+    printf("reordered completions %" PRIu64 ", interrupts coalesced differently %" PRIu64
+           ", time-dependent values masked %" PRIu64 "\n",
+           r->reordered, r->irq_coalesced, r->time_masked);
+    if (r->status == NVT_REPLAY_NOTHING)
+        printf("result: nothing compared (%s)\n", r->nothing_reason);
+    else
+        printf("result: %s\n", status_name(r->status));
 }
 
 static void print_json(const char *path, const nvt_replay_result *r, const struct collected *c,
@@ -359,9 +372,15 @@ static void print_json(const char *path, const nvt_replay_result *r, const struc
     cli_json_str(stdout, r->cmdline);
     printf("},\"result\":\"%s\",\"events\":%" PRIu64 ",\"host_actions\":%" PRIu64
            ",\"compared\":%" PRIu64 ",\"not_comparable\":%" PRIu64 ",\"sqes_rebuilt\":%" PRIu64
-           ",\"bytes_unknown\":%" PRIu64,
+           ",\"bytes_unknown\":%" PRIu64 ",\"no_data\":%" PRIu64 ",\"reordered\":%" PRIu64
+           ",\"irq_coalesced\":%" PRIu64 ",\"time_masked\":%" PRIu64,
            status_name(r->status), r->events, r->host_actions, r->compared, r->not_comparable,
-           r->sqes_rebuilt, r->bytes_unknown);
+           r->sqes_rebuilt, r->bytes_unknown, r->no_data, r->reordered, r->irq_coalesced,
+           r->time_masked);
+    if (r->status == NVT_REPLAY_NOTHING) {
+        printf(",\"nothing_reason\":");
+        cli_json_str(stdout, r->nothing_reason);
+    }
     if (timing)
         printf(",\"seconds\":%.6f,\"qtest_commands\":%" PRIu64, r->seconds, r->qtest_commands);
     printf(",\"notes\":[");
@@ -392,7 +411,7 @@ static void print_json(const char *path, const nvt_replay_result *r, const struc
 static int run(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0, timing = 0;
+    int json = 0, timing = 0, strict_order = 0, compare_time = 0;
     uint64_t max_div = 1000;
     struct cli_target tg = {0};
     for (int i = 1; i < argc; i++) {
@@ -405,6 +424,10 @@ static int run(int argc, char **argv)
             json = 1;
         } else if (!strcmp(argv[i], "--timing")) {
             timing = 1;
+        } else if (!strcmp(argv[i], "--strict-order")) {
+            strict_order = 1;
+        } else if (!strcmp(argv[i], "--compare-time")) {
+            compare_time = 1;
         } else if (!strcmp(argv[i], "--max-divergences")) {
             if (i + 1 >= argc || cli_parse_u64(argv[i + 1], &max_div) < 0)
                 return cli_usage_error("replay", "--max-divergences takes a number (0: no limit)");
@@ -428,6 +451,8 @@ static int run(int argc, char **argv)
     o.on_note = on_note;
     o.ctx = &c;
     o.max_divergences = max_div;
+    o.strict_order = strict_order;
+    o.compare_time = compare_time;
 
     nvt_error err;
     nvt_trace *t = nvt_trace_load(path, &err);
@@ -459,8 +484,9 @@ static int run(int argc, char **argv)
         printf("time: %.3f s, %" PRIu64 " qtest commands (%.0f/s)\n", res.seconds,
                res.qtest_commands, res.seconds > 0 ? (double)res.qtest_commands / res.seconds : 0.0);
     collected_free(&c);
-    return res.status == NVT_REPLAY_CLEAN ? EXIT_OK
+    return res.status == NVT_REPLAY_CLEAN      ? EXIT_OK
            : res.status == NVT_REPLAY_DIVERGED ? EXIT_DIVERGED
+           : res.status == NVT_REPLAY_NOTHING  ? EXIT_NOTHING
                                                : EXIT_CRASH;
 }
 
@@ -472,9 +498,10 @@ const struct nvt_command cmd_replay = {
     "    nvmetrace replay [--target qemu[:PATH]] [--qemu-args ARGS] [--add-args ARGS]\n"
     "                     [--accel auto|qtest|tcg] [--module-dir DIR] [--json] [--timing]\n"
     "                     [--settle MS] [--timeout MS] [--max-divergences N]\n"
-    "                     [--copy-disks] TRACE\n"
+    "                     [--copy-disks] [--strict-order] [--compare-time] TRACE\n"
     "    nvmetrace replay --target lib:PATH [--target-args ARGS] [--no-fork] [--json]\n"
-    "                     [--timing] [--timeout MS] [--max-divergences N] TRACE\n\n"
+    "                     [--timing] [--timeout MS] [--max-divergences N]\n"
+    "                     [--strict-order] [--compare-time] TRACE\n\n"
     "DESCRIPTION\n"
     "    Starts QEMU with its qtest protocol (no guest runs) and an NVMe controller configured\n"
     "    from the trace (the QEMU command line in the trace's comment, as `nvmetrace capture`\n"
@@ -491,6 +518,16 @@ const struct nvt_command cmd_replay = {
     "    and what came back. A QEMU that dies or stops answering is reported with the event it\n"
     "    was working on, its signal or exit status, the tail of its stderr and a crash\n"
     "    signature. The same trace gives the same report every run.\n\n"
+    "    Commands outstanding together may complete in any order (the device chooses): a CQE\n"
+    "    is matched to the recording by device, SQ and CID among the outstanding commands,\n"
+    "    and must land in the next slot of its CQ with the right phase tag; CQEs that came\n"
+    "    in another order are counted as 'reordered completions', not divergences. Interrupts\n"
+    "    are compared by vector per step, not by count ('coalesced differently').\n"
+    "    --strict-order compares every CQE with the one recorded in its slot and every\n"
+    "    interrupt where it was recorded. Outcomes that depend on data the trace lacks (a\n"
+    "    Compare's status, read data of a null-co disk, SMART / Health counters) count as\n"
+    "    'not comparable (no data)'; values that depend on time (Get Features Timestamp and\n"
+    "    its data) are masked unless --compare-time (docs/replay.md lists them).\n\n"
     "    The qtest accelerator (virtual time) is used when QEMU accepts it; Debian's QEMU\n"
     "    needs the module scripts/qemu/build-qemu.sh builds, found in its cache or given with\n"
     "    --module-dir or NVT_QEMU_MODULE_DIR. Otherwise QEMU runs with TCG stopped (-S). The\n"
@@ -521,10 +558,13 @@ const struct nvt_command cmd_replay = {
     "    --timeout MS          silence after which the target counts as hung (default 10000)\n"
     "    --max-divergences N   stop comparing after N divergences (default 1000; 0 no limit)\n"
     "    --copy-disks          back the disks by private copies of their images (when the\n"
-    "                          files exist) instead of null-co disks, to compare read data\n\n"
+    "                          files exist) instead of null-co disks, to compare read data\n"
+    "    --strict-order        completions and interrupts must come in the recorded order\n"
+    "    --compare-time        also compare values that depend on time\n\n"
     "EXIT STATUS\n"
     "    0 every output matched; 1 divergences; 2 usage error or a trace that cannot be\n"
     "    replayed (unreadable, missing setup, impossible addresses); 3 the target crashed or\n"
     "    hung; 4 QEMU or the target library is missing, refused its options or could not\n"
-    "    be started.\n",
+    "    be started; 5 nothing was compared (the trace holds no device or no NVMe command,\n"
+    "    or the target produced no output to compare): never reported as clean.\n",
 };

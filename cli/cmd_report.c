@@ -42,10 +42,16 @@ static int run(int argc, char **argv)
     o.progress = analyze_progress;
     o.progress_ctx = analyze_progress_ctx("reading");
     nvt_error err;
+    nvt_coverage cov;
+    o.coverage = &cov;
     if (nvt_report_write(path, out, &o, &err) < 0) {
         fprintf(stderr, "nvmetrace report: %s\n", err.msg);
         return EXIT_FAIL;
     }
+    char why[160];
+    if (nvt_coverage_check(&cov, why, sizeof why) != NVT_COVERAGE_OK)
+        fprintf(stderr, "nvmetrace report: %s: nothing to judge: %s (the report says so)\n",
+                path, why);
     return EXIT_OK;
 }
 
@@ -74,5 +80,7 @@ const struct nvt_command cmd_report = {
     "                       5000)\n\n"
     "EXIT STATUS\n"
     "    0 the report was written; 1 the trace or index could not be read or the file could\n"
-    "    not be written; 2 usage error.\n",
+    "    not be written; 2 usage error. A trace with no device, no commands, or more importer\n"
+    "    warnings than records is still reported (exit 0), under a \"Nothing to judge:\n"
+    "    <why>\" banner at the top of the page, and the reason is printed on stderr.\n",
 };

@@ -42,6 +42,9 @@ static void print_text(const nvt_stats *st)
            " interrupts (%.2f per completion)\n",
            st->events, dur(span, t, sizeof t), st->commands, st->completions, st->interrupts,
            st->interrupts_per_completion);
+    char why[160];
+    if (nvt_coverage_check(&st->cov, why, sizeof why) != NVT_COVERAGE_OK)
+        printf("WARNING: nothing to measure: %s\n", why);
 
     printf("\ncommands by opcode (latency = completion - submission; nearest-rank percentiles)\n");
     printf("%-4s %-5s %-32s %9s %7s %7s %10s %10s %10s %10s\n", "dev", "set", "opcode", "count",
@@ -125,9 +128,22 @@ static void print_json(const nvt_stats *st)
 {
     printf("{\"events\":%" PRIu64 ",\"first_ns\":%" PRIu64 ",\"last_ns\":%" PRIu64
            ",\"commands\":%" PRIu64 ",\"completions\":%" PRIu64 ",\"interrupts\":%" PRIu64
-           ",\"interrupts_per_completion\":%.4f,\"opcodes\":[",
+           ",\"interrupts_per_completion\":%.4f,\"devices\":%" PRIu64
+           ",\"register_accesses\":%" PRIu64 ",\"importer_warnings\":",
            st->events, st->first_ns, st->last_ns, st->commands, st->completions, st->interrupts,
-           st->interrupts_per_completion);
+           st->interrupts_per_completion, st->cov.devices, st->cov.register_accesses);
+    if (st->cov.have_capture_stats)
+        printf("%" PRIu64, st->cov.importer_warnings);
+    else
+        printf("null");
+    char why[160];
+    int verdict = nvt_coverage_check(&st->cov, why, sizeof why);
+    printf(",\"measured\":%s,\"not_measured_why\":", verdict ? "false" : "true");
+    if (verdict)
+        cli_json_str(stdout, why);
+    else
+        printf("null");
+    printf(",\"opcodes\":[");
     for (size_t i = 0; i < st->nopcodes; i++) {
         const nvt_opcode_stats *o = &st->opcodes[i];
         printf("%s{\"device\":%u,\"admin\":%s,\"opcode\":", i ? "," : "", o->device,
@@ -222,6 +238,9 @@ static int run(int argc, char **argv)
         print_json(st);
     else
         print_text(st);
+    char why[160];
+    if (nvt_coverage_check(&st->cov, why, sizeof why) != NVT_COVERAGE_OK)
+        fprintf(stderr, "nvmetrace stats: %s: nothing to measure: %s\n", path, why);
     nvt_stats_free(st);
     nvt_db_close(db);
     return EXIT_OK;
@@ -251,5 +270,10 @@ const struct nvt_command cmd_stats = {
     "OPTIONS\n"
     "    --json    one JSON object (field names as in docs/analyze.md)\n\n"
     "EXIT STATUS\n"
-    "    0 statistics printed; 1 the trace or index could not be read; 2 usage error.\n",
+    "    0 statistics printed; 1 the trace or index could not be read; 2 usage error.\n"
+    "    A trace with no device, no commands, or more importer warnings (lines skipped as\n"
+    "    malformed or unknown) than records still exits 0 with its figures, but says so: a\n"
+    "    \"WARNING: nothing to measure: <why>\" line after the summary and on stderr, and\n"
+    "    \"measured\": false with \"not_measured_why\" in the JSON. Check that (or run\n"
+    "    'nvmetrace lint', which exits 4) in CI.\n",
 };

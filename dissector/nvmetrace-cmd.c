@@ -530,7 +530,7 @@ static void dissect_feature_cdw11(const sqe_ctx *c, gboolean set, guint16 msix_t
 {
     if (!bytes_known(c->known, 40, 4))
         return;
-    guint8 fid = tvb_get_guint8(c->tvb, c->off + 40);
+    guint8 fid = tvb_get_uint8(c->tvb, c->off + 40);
     int *const *fields = set ? find_feature(fid) : NULL;
     if (!set && fid == FID_INTERRUPT_VECTOR_CONFIG)
         fields = ff_ivc; /* Get Features names the vector in CDW11 */
@@ -555,7 +555,7 @@ void nvt_dissect_sqe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int of
     c.tree = proto_tree_add_subtree(tree, tvb, off, NVT_SQE_LEN, ett_sqe, &ti,
                                     "Submission Queue Entry");
     gboolean opc_known = bytes_known(known, 0, 1);
-    guint8 opc = tvb_get_guint8(tvb, off);
+    guint8 opc = tvb_get_uint8(tvb, off);
     if (opc_known) {
         proto_item *it = proto_tree_add_item(c.tree, hf_sqe_opc, tvb, off, 1, ENC_NA);
         const char *name = nvt_cmd_name(admin, opc);
@@ -571,11 +571,11 @@ void nvt_dissect_sqe(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int of
     if (bytes_known(known, 1, 1)) {
         sqe_add(&c, hf_sqe_fuse, 0, 4);
         it = sqe_add(&c, hf_sqe_cdw0_rsvd, 0, 4);
-        if (tvb_get_guint8(tvb, off + 1) & 0x3c)
+        if (tvb_get_uint8(tvb, off + 1) & 0x3c)
             expert_add_info_format(pinfo, it, &ei_nvt_reserved,
                                    "Reserved bits 13:10 of CDW0 set");
         sqe_add(&c, hf_sqe_psdt, 0, 4);
-        psdt = tvb_get_guint8(tvb, off + 1) >> 6;
+        psdt = tvb_get_uint8(tvb, off + 1) >> 6;
     }
     sqe_add(&c, hf_sqe_cid, 2, 2);
     sqe_add(&c, hf_sqe_nsid, 4, 4);
@@ -778,7 +778,7 @@ static void dissect_id_ns_lbafs(const data_view *v)
 {
     guint nlbaf = 64;
     if (view_has(v, 25, 1))
-        nlbaf = tvb_get_guint8(v->tvb, view_off(v, 25)) + 1u;
+        nlbaf = tvb_get_uint8(v->tvb, view_off(v, 25)) + 1u;
     for (guint i = 0; i < MIN(nlbaf, 64u); i++) {
         guint32 at = 128 + 4 * i;
         if (!view_has(v, at, 4))
@@ -823,8 +823,8 @@ static void dissect_ns_desc_list(const data_view *v)
         return; /* descriptors are variable length: only a transfer from the start parses */
     guint32 at = 0;
     while (view_has(v, at, 4)) {
-        guint8 type = tvb_get_guint8(v->tvb, view_off(v, at));
-        guint8 len = tvb_get_guint8(v->tvb, view_off(v, at + 1));
+        guint8 type = tvb_get_uint8(v->tvb, view_off(v, at));
+        guint8 len = tvb_get_uint8(v->tvb, view_off(v, at + 1));
         if (type == 0 || len == 0 || !view_has(v, at, 4u + len))
             break;
         proto_item *it;

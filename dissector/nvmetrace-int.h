@@ -15,6 +15,8 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 
+#include "nvmetrace-ws-compat.h"
+
 #include "nvmetrace/nvme.h"
 #include "nvmetrace/schema.h"
 

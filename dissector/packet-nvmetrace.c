@@ -16,15 +16,19 @@
 #include <epan/proto_data.h>
 #include <epan/stats_tree.h>
 #include <epan/tap.h>
+#include <epan/tfs.h>
 #include <wiretap/wtap.h>
 
 #include "nvmetrace/format.h"
 
-/* Plugin entry points (Wireshark 4.0 plugin ABI). */
+/* Plugin entry points. Wireshark loads a plugin only into the major.minor it was built for. */
 WS_DLL_PUBLIC_DEF const gchar plugin_version[] = NVT_PLUGIN_VERSION;
-WS_DLL_PUBLIC_DEF const int plugin_want_major = NVT_WS_MAJOR;
-WS_DLL_PUBLIC_DEF const int plugin_want_minor = NVT_WS_MINOR;
+WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 WS_DLL_PUBLIC void plugin_register(void);
+#ifdef NVT_WS_PLUGIN_DESCRIBE
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+#endif
 
 int proto_nvt = -1;
 static int nvt_tap = -1;
@@ -226,7 +230,7 @@ static void dissect_cfg(rec_ctx *c)
     tvbuff_t *tvb = c->tvb;
     int b = c->b;
     guint16 off = tvb_get_letohs(tvb, b);
-    guint8 size = tvb_get_guint8(tvb, b + 2);
+    guint8 size = tvb_get_uint8(tvb, b + 2);
     guint32 value = tvb_get_letohl(tvb, b + 4);
     gboolean write = c->type == NVT_EV_CFG_WRITE;
     nvt_pkt *pkt = (nvt_pkt *)p_get_proto_data(wmem_file_scope(), c->pinfo, proto_nvt, 0);
@@ -337,8 +341,8 @@ static void dissect_mmio(rec_ctx *c)
 {
     tvbuff_t *tvb = c->tvb;
     int b = c->b;
-    guint8 bar = tvb_get_guint8(tvb, b);
-    guint8 size = tvb_get_guint8(tvb, b + 1);
+    guint8 bar = tvb_get_uint8(tvb, b);
+    guint8 size = tvb_get_uint8(tvb, b + 1);
     guint32 off = tvb_get_letohl(tvb, b + 4);
     guint64 value = tvb_get_letoh64(tvb, b + 8);
     gboolean write = c->type == NVT_EV_MMIO_WRITE;
@@ -403,8 +407,8 @@ static void dissect_bar(rec_ctx *c)
 {
     tvbuff_t *tvb = c->tvb;
     int b = c->b;
-    guint8 bar = tvb_get_guint8(tvb, b);
-    guint8 flags = tvb_get_guint8(tvb, b + 1);
+    guint8 bar = tvb_get_uint8(tvb, b);
+    guint8 flags = tvb_get_uint8(tvb, b + 1);
     guint64 size = tvb_get_letoh64(tvb, b + 16);
     static int *const bar_flags[] = {&hf_bar_io, &hf_bar_64, &hf_bar_pf, NULL};
     proto_tree_add_item(c->tree, hf_bar_index, tvb, b, 1, ENC_NA);
@@ -426,7 +430,7 @@ static void dissect_doorbell(rec_ctx *c)
     tvbuff_t *tvb = c->tvb;
     int b = c->b;
     guint16 qid = tvb_get_letohs(tvb, b);
-    gboolean is_cq = tvb_get_guint8(tvb, b + 2) != 0;
+    gboolean is_cq = tvb_get_uint8(tvb, b + 2) != 0;
     guint32 value = tvb_get_letohl(tvb, b + 4);
     nvt_pkt *pkt = (nvt_pkt *)p_get_proto_data(wmem_file_scope(), c->pinfo, proto_nvt, 0);
     if (!pkt && c->first) {
@@ -461,7 +465,7 @@ static void dissect_msix_access(rec_ctx *c)
     tvbuff_t *tvb = c->tvb;
     int b = c->b;
     guint16 entry = tvb_get_letohs(tvb, b);
-    guint8 field = tvb_get_guint8(tvb, b + 2);
+    guint8 field = tvb_get_uint8(tvb, b + 2);
     nvt_pkt *pkt = (nvt_pkt *)p_get_proto_data(wmem_file_scope(), c->pinfo, proto_nvt, 0);
     if (!pkt && c->first) {
         pkt = new_pkt(c->pinfo);
@@ -503,7 +507,7 @@ static void dissect_interrupt(rec_ctx *c)
 {
     tvbuff_t *tvb = c->tvb;
     int b = c->b;
-    guint8 kind = tvb_get_guint8(tvb, b);
+    guint8 kind = tvb_get_uint8(tvb, b);
     guint16 vector = tvb_get_letohs(tvb, b + 2);
     nvt_pkt *pkt = (nvt_pkt *)p_get_proto_data(wmem_file_scope(), c->pinfo, proto_nvt, 0);
     if (!pkt && c->first) {
@@ -541,7 +545,7 @@ static void track_submission(rec_ctx *c, nvt_pkt *pkt, guint16 sqid, int sqe, gu
     cmd->sub_ts = c->pinfo->abs_ts;
     cmd->sqid = sqid;
     cmd->admin = sqid == 0;
-    cmd->opc = tvb_get_guint8(tvb, sqe);
+    cmd->opc = tvb_get_uint8(tvb, sqe);
     cmd->cid = tvb_get_letohs(tvb, sqe + 2);
     cmd->nsid = tvb_get_letohl(tvb, sqe + 4);
     cmd->cdw10 = tvb_get_letohl(tvb, sqe + 40);
@@ -552,7 +556,7 @@ static void track_submission(rec_ctx *c, nvt_pkt *pkt, guint16 sqid, int sqe, gu
             cmd->known_cdw |= (guint8)(1u << i);
     /* PRPs unless PSDT says SGLs (an importer that did not record CDW0's flags byte gives the
      * data pointer as PRPs: QEMU logs PRP1/PRP2) */
-    gboolean prps = !known_bytes(known, 1, 1) || (tvb_get_guint8(tvb, sqe + 1) >> 6) == 0;
+    gboolean prps = !known_bytes(known, 1, 1) || (tvb_get_uint8(tvb, sqe + 1) >> 6) == 0;
     if (prps && known_bytes(known, 24, 8))
         cmd->prp1 = tvb_get_letoh64(tvb, sqe + 24);
     pkt->cmd = cmd;
@@ -616,7 +620,7 @@ static void dissect_submission(rec_ctx *c)
                     pkt ? pkt->msix_table_size : 0);
 
     nvt_tap_info tap = {NVT_EV_SUBMISSION, sqid == 0, known_bytes(known, 0, 1),
-                        tvb_get_guint8(tvb, sqe), FALSE, 0, NULL};
+                        tvb_get_uint8(tvb, sqe), FALSE, 0, NULL};
     queue_tap(c->pinfo, &tap);
     if (!pkt || !pkt->cmd)
         return;
@@ -823,7 +827,7 @@ static void dissect_state(rec_ctx *c)
 {
     tvbuff_t *tvb = c->tvb;
     int b = c->b;
-    guint8 state = tvb_get_guint8(tvb, b);
+    guint8 state = tvb_get_uint8(tvb, b);
     if (c->first && (state == NVT_STATE_RESET || state == NVT_STATE_DISABLE))
         reset_controller(c->dev);
     proto_item *it = proto_tree_add_item(c->tree, hf_state, tvb, b, 1, ENC_NA);
@@ -847,7 +851,7 @@ static void dissect_annotation(rec_ctx *c)
     proto_item *ti = proto_tree_add_item(c->tree, hf_ann_text, tvb,
                                          b + NVT_BODY_ANNOTATION_LEN, n, ENC_UTF_8);
     expert_add_info_format(c->pinfo, ti, &ei_nvt_annotation, "%s: %s",
-                           val_to_str_const(tvb_get_guint8(tvb, b), ann_level_vals,
+                           val_to_str_const(tvb_get_uint8(tvb, b), ann_level_vals,
                                             "Annotation"),
                            tvb_format_text(c->pinfo->pool, tvb, b + NVT_BODY_ANNOTATION_LEN,
                                            n));
@@ -908,7 +912,7 @@ static gboolean dissect_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         col_set_str(pinfo->cinfo, COL_INFO, "Empty nvmetrace record");
         return FALSE;
     }
-    guint8 version = tvb_get_guint8(tvb, 0);
+    guint8 version = tvb_get_uint8(tvb, 0);
     proto_item *vi = proto_tree_add_item(tree, hf_version, tvb, 0, 1, ENC_NA);
     if (version != NVT_SCHEMA_VERSION) {
         /* A newer schema may lay out even the header differently: decode nothing else. */
@@ -937,7 +941,7 @@ static gboolean dissect_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     static int *const flag_bits[] = {&hf_flag_value_unknown, &hf_flag_reconstructed,
                                      &hf_flag_truncated, &hf_flag_recovered, &hf_flag_unknown,
                                      NULL};
-    guint8 type = tvb_get_guint8(tvb, 1);
+    guint8 type = tvb_get_uint8(tvb, 1);
     guint16 flags = tvb_get_letohs(tvb, 2);
     proto_item *ti = proto_tree_add_item(tree, hf_type, tvb, 1, 1, ENC_NA);
     proto_item *fi = proto_tree_add_bitmask(tree, tvb, 2, hf_flags, ett_flags, flag_bits,
@@ -989,7 +993,7 @@ static int dissect_nvt(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     guint32 ifid = frame_interface(pinfo);
     nvt_dev *dev = get_dev(ifid);
     if (!dev->bdf && pinfo->epan) { /* the IDB's if_name; looked up once per device */
-        const char *name = epan_get_interface_name(pinfo->epan, ifid);
+        const char *name = nvt_ws_interface_name(pinfo, ifid);
         dev->bdf = wmem_strdup(wmem_file_scope(), name ? name : "");
     }
     proto_item *it = proto_tree_add_uint(t, hf_device, tvb, 0, 0, ifid);
@@ -1004,7 +1008,7 @@ static int dissect_nvt(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         return tvb_captured_length(tvb);
 
     rec_ctx c = {tvb, pinfo, NULL, top, dev, !PINFO_FD_VISITED(pinfo),
-                 tvb_get_letohs(tvb, 2), tvb_get_guint8(tvb, 1), NVT_HDR_LEN,
+                 tvb_get_letohs(tvb, 2), tvb_get_uint8(tvb, 1), NVT_HDR_LEN,
                  wmem_strbuf_new(pinfo->pool, "")};
     const char *tname = val_to_str_const(c.type, event_type_vals, "Record");
     c.tree = proto_tree_add_subtree(t, tvb, NVT_HDR_LEN, -1, ett_body, NULL, tname);
@@ -1285,3 +1289,11 @@ void plugin_register(void)
     plug.register_handoff = proto_reg_handoff_nvmetrace;
     proto_register_plugin(&plug);
 }
+
+#ifdef NVT_WS_PLUGIN_DESCRIBE
+/* Wireshark 4.2+: what `tshark -G plugins` and the About dialog list as the plugin's type. */
+uint32_t plugin_describe(void)
+{
+    return WS_PLUGIN_DESC_DISSECTOR;
+}
+#endif

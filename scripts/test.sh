@@ -27,6 +27,19 @@ for what in "qtest-module" "crash pmrctl-no-pmr" "tap"; do
     echo "WARNING: scripts/qemu/build-qemu.sh $what failed; its tests will be skipped" >&2
   fi
 done
+# QEMU 10.0 from bookworm-backports, unpacked (a few seconds; cached): the import.qemu_10.0
+# tests boot the guest under it, and skip if it cannot be had.
+echo "=== QEMU 10.0 (bookworm-backports) ==="
+scripts/qemu/fetch-qemu.sh bookworm-backports >/dev/null ||
+  { qemu_failed+=("fetch-qemu bookworm-backports"); echo "WARNING: fetch-qemu.sh failed; the QEMU 10.0 tests will be skipped" >&2; }
+
+# Newer Wireshark SDKs' headers (Debian trixie: 4.4, sid: 4.6) for dissector.sdk_compat, cached in
+# ~/.cache/nvmetrace/wireshark-sdk (seconds). Without one the test skips; without both it fails.
+for suite in trixie sid; do
+  echo "=== Wireshark SDK: $suite ==="
+  scripts/wireshark/fetch-sdk.sh "$suite" ||
+    echo "WARNING: scripts/wireshark/fetch-sdk.sh $suite failed; dissector.sdk_compat will not pass" >&2
+done
 
 total_pass=0
 total_fail=0

@@ -267,7 +267,7 @@ static int on_event(void *ctx, struct model *m, const nvt_event *ev, uint64_t in
             put(r, C_ADDR, ev->u.irq.addr);
         break;
     case NVT_EV_SUBMISSION: {
-        uint64_t known = (ev->flags & NVT_F_RECONSTRUCTED) ? ev->u.sub.known : UINT64_MAX;
+        uint64_t known = nvt_sqe_known(ev);
         put(r, C_QID, ev->u.sub.qid);
         if (mask_has(known, 2, 2))
             put(r, C_CID, le_get(ev->u.sub.sqe + 2, 2));
@@ -278,7 +278,7 @@ static int on_event(void *ctx, struct model *m, const nvt_event *ev, uint64_t in
         break;
     }
     case NVT_EV_COMPLETION: {
-        uint16_t known = (ev->flags & NVT_F_RECONSTRUCTED) ? ev->u.cpl.known : 0xffff;
+        uint16_t known = nvt_cqe_known(ev);
         put(r, C_QID, ev->u.cpl.qid);
         if ((known & 0x3000) == 0x3000)
             put(r, C_CID, le_get(ev->u.cpl.cqe + 12, 2));
@@ -365,6 +365,8 @@ static void put_sqe(struct cell *r, int col, const struct mcmd *c, unsigned off,
         put(r, col, v + add);
 }
 
+static void copy_text(struct ix *x, struct cell *r, int col, int known, const char *t);
+
 static void on_cmd_done(void *ctx, struct model *m, struct mcmd *c)
 {
     struct ix *x = ctx;
@@ -388,9 +390,16 @@ static void on_cmd_done(void *ctx, struct model *m, struct mcmd *c)
     put_opt(r, col++, mask_has(c->sqe_known, 2, 2), c->cid);
     put(r, col++, cmd_admin(c));
     put_opt(r, col++, have_opc, opc);
-    put_text(r, col++, !have_opc ? NULL
-                       : cmd_admin(c) ? nvt_admin_opcode_name((uint8_t)opc)
-                                      : nvt_io_opcode_name((uint8_t)opc));
+    /* the spec's name, or "Vendor specific (0xNN)"; NULL for a reserved opcode */
+    const char *opc_name = !have_opc ? NULL
+                           : cmd_admin(c) ? nvt_admin_opcode_name((uint8_t)opc)
+                                          : nvt_io_opcode_name((uint8_t)opc);
+    if (have_opc && !opc_name && nvt_opcode_vendor_specific(cmd_admin(c), (uint8_t)opc)) {
+        char label[48];
+        nvt_opcode_label(cmd_admin(c), (uint8_t)opc, label, sizeof label);
+        copy_text(x, r, col++, 1, label);
+    } else
+        put_text(r, col++, opc_name);
     int have_flags = cmd_sqe_field(c, 1, 1, &v);
     put_opt(r, col++, have_flags, v & 3);
     put_opt(r, col++, have_flags, (v >> 6) & 3);
@@ -737,6 +746,7 @@ static int build(struct ix *x, const char *trace_path, const nvt_index_opts *o)
              put_meta(x, "foreign_packets", NULL, 1, info.foreign_packets) |
              put_meta(x, "indexed_by", "nvmetrace " NVT_VERSION_STRING, 0, 0) |
              put_meta(x, "lint", o->no_lint ? "off" : "on", 0, 0);
+    walk_info_free(&info);
     if (rc == 0)
         rc = exec(x, index_indexes_sql);
     if (rc == 0 && o->events_index)

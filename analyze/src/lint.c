@@ -313,12 +313,7 @@ static const char *opc_name(const struct mcmd *c, char *buf, size_t len)
         snprintf(buf, len, "opcode unknown");
         return buf;
     }
-    const char *n = cmd_admin(c) ? nvt_admin_opcode_name((uint8_t)opc)
-                                 : nvt_io_opcode_name((uint8_t)opc);
-    if (n)
-        snprintf(buf, len, "%s", n);
-    else
-        snprintf(buf, len, "opcode 0x%02x", opc);
+    nvt_opcode_label(cmd_admin(c), (uint8_t)opc, buf, len);
     return buf;
 }
 
@@ -620,7 +615,7 @@ void lint_post(struct lint *l, struct model *m, const nvt_event *ev, uint64_t in
         break;
     case NVT_EV_COMPLETION:
         if (step->orphan && !step->orphan_expected) {
-            uint16_t known = (ev->flags & NVT_F_RECONSTRUCTED) ? ev->u.cpl.known : 0xffff;
+            uint16_t known = nvt_cqe_known(ev);
             char sq[16] = "?";
             if ((known & 0x0c00) == 0x0c00)
                 snprintf(sq, sizeof sq, "%u", (unsigned)le_get(ev->u.cpl.cqe + 10, 2));

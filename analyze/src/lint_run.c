@@ -63,9 +63,11 @@ int nvt_lint_file(const char *path, const nvt_lint_opts *opts, nvt_finding **fin
             memcpy(f->bdf, bdfs.bdf[f->device], sizeof f->bdf);
     }
     free(bdfs.bdf);
+    walk_info_free(&info);
     if (sum) {
         sum->events = info.events;
         sum->first_ns = info.first_ns;
+        sum->cov = info.cov;
         for (size_t i = 0; i < *nfindings; i++)
             sum->by_severity[(*findings)[i].rule->severity] += (*findings)[i].count;
     }

@@ -715,7 +715,7 @@ static int submission(struct model *m, struct mdev *d, const nvt_event *ev, uint
     c->cpl_event = NO_EVENT;
     c->reconstructed = (ev->flags & NVT_F_RECONSTRUCTED) != 0;
     memcpy(c->sqe, ev->u.sub.sqe, NVT_SQE_LEN);
-    c->sqe_known = (ev->flags & NVT_F_RECONSTRUCTED) ? ev->u.sub.known : UINT64_MAX;
+    c->sqe_known = nvt_sqe_known(ev);
     memset(c->cqe, 0, sizeof c->cqe);
     c->cid = (uint16_t)le_get(c->sqe + 2, 2);
     struct mqueue *sq = dev_sq(d, c->sqid);
@@ -901,7 +901,7 @@ static void admin_effects(struct model *m, struct mdev *d, struct mcmd *c, uint6
 static struct mcmd *match_completion(struct model *m, struct mdev *d, const nvt_event *ev,
                                      uint16_t cid)
 {
-    uint16_t known = (ev->flags & NVT_F_RECONSTRUCTED) ? ev->u.cpl.known : 0xffff;
+    uint16_t known = nvt_cqe_known(ev);
     if ((known & 0x0c00) == 0x0c00)
         return hash_find(m, d->index, (uint16_t)le_get(ev->u.cpl.cqe + 10, 2), cid);
     /* SQ id unknown: the SQs that post to this CQ; a unique match only. */
@@ -922,7 +922,7 @@ static struct mcmd *match_completion(struct model *m, struct mdev *d, const nvt_
 static void completion(struct model *m, struct mdev *d, const nvt_event *ev, uint64_t index,
                        struct mstep *step)
 {
-    uint16_t known = (ev->flags & NVT_F_RECONSTRUCTED) ? ev->u.cpl.known : 0xffff;
+    uint16_t known = nvt_cqe_known(ev);
     struct mqueue *cq = dev_cq(d, ev->u.cpl.qid);
     if (cq) {
         cq->cq_posted++;

@@ -30,11 +30,10 @@ static inline uint64_t le_get(const uint8_t *p, unsigned len)
     return v;
 }
 
-/* 1 if bytes [off, off+len) are all set in a known-byte mask. */
+/* 1 if bytes [off, off+len) are all set in a known-byte mask (<nvmetrace/nvme.h>). */
 static inline int mask_has(uint64_t mask, unsigned off, unsigned len)
 {
-    uint64_t want = (len >= 64 ? UINT64_MAX : ((1ull << len) - 1)) << off;
-    return (mask & want) == want;
+    return nvt_known_bytes(mask, off, len);
 }
 
 /* ---- commands ---- */

@@ -28,6 +28,7 @@ struct rep {
     nvt_error *err;
     uint64_t first_ns, last_ns;
     int failed;
+    nvt_coverage cov;
 };
 
 /* ------------------------------------------------------------------ output ---- */
@@ -128,15 +129,18 @@ static void section_summary(struct rep *r, const char *title)
     fputs("</h1><p class=\"sub\">", r->f);
     if (query(r, "SELECT key, value FROM trace WHERE key IN ('appl', 'comment', 'events')", &s) < 0)
         return;
-    char appl[256] = "", comment[512] = "", events[32] = "";
+    char appl[256] = "", events[32] = "";
+    char *comment = NULL; /* whole: it may hold the emulator's command line */
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *k = col_text(s, 0), *v = col_text(s, 1);
         if (!strcmp(k, "appl"))
             snprintf(appl, sizeof appl, "%s", v);
-        else if (!strcmp(k, "comment"))
-            snprintf(comment, sizeof comment, "%s", v);
-        else
+        else if (!strcmp(k, "comment")) {
+            free(comment);
+            if (!(comment = strdup(v)))
+                r->failed = 1;
+        } else
             snprintf(events, sizeof events, "%s", v);
     }
     finish(r, s, rc);
@@ -146,10 +150,18 @@ static void section_summary(struct rep *r, const char *title)
         html(r, appl);
     }
     fputs("</p>", r->f);
-    if (comment[0]) {
+    if (comment && comment[0]) {
         fputs("<p class=\"comment\">", r->f);
         html(r, comment);
         fputs("</p>", r->f);
+    }
+    free(comment);
+    char why[160];
+    if (nvt_coverage_check(&r->cov, why, sizeof why) != NVT_COVERAGE_OK) {
+        /* never an empty success: an empty page must not look like a quiet device */
+        fputs("<p class=\"nothing\" id=\"nothing\">Nothing to judge: ", r->f);
+        html(r, why);
+        fputs(". The figures below describe what little the trace holds.</p>", r->f);
     }
     fputs("</header>\n", r->f);
 }
@@ -527,9 +539,13 @@ int nvt_report_write(const char *trace_path, const char *out_path, const nvt_rep
     sqlite3 *db = nvt_db_open_any(trace_path, &io, err);
     if (!db)
         return -1;
-    struct rep r = {NULL, db, err, 0, 0, 0};
+    struct rep r;
+    memset(&r, 0, sizeof r);
+    r.db = db;
+    r.err = err;
     if (sql_u64(db, "SELECT value FROM trace WHERE key = 'first_ns'", &r.first_ns, err) < 0 ||
-        sql_u64(db, "SELECT value FROM trace WHERE key = 'last_ns'", &r.last_ns, err) < 0) {
+        sql_u64(db, "SELECT value FROM trace WHERE key = 'last_ns'", &r.last_ns, err) < 0 ||
+        nvt_db_coverage(db, &r.cov, err) < 0) {
         nvt_db_close(db);
         return -1;
     }
@@ -567,5 +583,7 @@ int nvt_report_write(const char *trace_path, const char *out_path, const nvt_rep
         remove(tmp);
     free(tmp);
     nvt_db_close(db);
+    if (rc == 0 && opts->coverage)
+        *opts->coverage = r.cov;
     return rc;
 }

@@ -97,15 +97,10 @@ static int cmp_u64(const void *a, const void *b)
 
 void opcode_label(int admin, int opcode, char *buf, size_t len)
 {
-    const char *n = opcode < 0 ? NULL
-                    : admin    ? nvt_admin_opcode_name((uint8_t)opcode)
-                               : nvt_io_opcode_name((uint8_t)opcode);
-    if (n)
-        snprintf(buf, len, "%s", n);
-    else if (opcode < 0)
+    if (opcode < 0)
         snprintf(buf, len, "%s opcode unknown", admin ? "admin" : "I/O");
     else
-        snprintf(buf, len, "%s opcode 0x%02x", admin ? "admin" : "I/O", opcode);
+        nvt_opcode_label(admin, (uint8_t)opcode, buf, len);
 }
 
 /* ----------------------------------------------------------------- opcodes ---- */
@@ -435,6 +430,32 @@ static int io_stats(sqlite3 *db, nvt_stats *st, nvt_error *err)
     return sql_done(db, s, rc, err);
 }
 
+int nvt_db_coverage(sqlite3 *db, nvt_coverage *c, nvt_error *err)
+{
+    memset(c, 0, sizeof *c);
+    if (sql_u64(db, "SELECT value FROM trace WHERE key = 'events'", &c->events, err) < 0 ||
+        sql_u64(db, "SELECT count(*) FROM devices", &c->devices, err) < 0 ||
+        sql_u64(db, "SELECT count(*) FROM commands", &c->commands, err) < 0 ||
+        sql_u64(db, "SELECT count(*) FROM completions", &c->completions, err) < 0 ||
+        sql_u64(db, "SELECT count(*) FROM events WHERE type BETWEEN 1 AND 4",
+                &c->register_accesses, err) < 0)
+        return -1;
+    sqlite3_stmt *s;
+    /* totals since the capture started: the last record counts */
+    if (sql_prepare(db, "SELECT recorded, dropped, warnings FROM capture_stats "
+                        "ORDER BY event_id DESC LIMIT 1", &s, err) < 0)
+        return -1;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        c->have_capture_stats = 1;
+        c->recorded = (uint64_t)sqlite3_column_int64(s, 0);
+        c->dropped = (uint64_t)sqlite3_column_int64(s, 1);
+        c->importer_warnings = (uint64_t)sqlite3_column_int64(s, 2);
+        rc = SQLITE_DONE;
+    }
+    return sql_done(db, s, rc, err);
+}
+
 int nvt_stats_compute(sqlite3 *db, nvt_stats **out, nvt_error *err)
 {
     *out = NULL;
@@ -453,6 +474,10 @@ int nvt_stats_compute(sqlite3 *db, nvt_stats **out, nvt_error *err)
         opcode_stats(db, st, err) < 0 || queue_stats(db, st, err) < 0 ||
         vector_stats(db, st, err) < 0 || status_stats(db, st, err) < 0 ||
         io_stats(db, st, err) < 0) {
+        nvt_stats_free(st);
+        return -1;
+    }
+    if (nvt_db_coverage(db, &st->cov, err) < 0) {
         nvt_stats_free(st);
         return -1;
     }

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -49,6 +50,53 @@ static void hub_identify(void *ctx, struct model *m, struct mdev *d, const struc
         hub->h->identify(hub->h->ctx, m, d, c, cns);
 }
 
+static void count_event(nvt_coverage *c, const nvt_event *ev)
+{
+    switch (ev->type) {
+    case NVT_EV_SUBMISSION:
+        c->commands++;
+        break;
+    case NVT_EV_COMPLETION:
+        c->completions++;
+        break;
+    case NVT_EV_CFG_READ:
+    case NVT_EV_CFG_WRITE:
+    case NVT_EV_MMIO_READ:
+    case NVT_EV_MMIO_WRITE:
+        c->register_accesses++;
+        break;
+    case NVT_EV_CAPTURE_STATS: /* totals since the start: the last one counts */
+        c->have_capture_stats = 1;
+        c->recorded = ev->u.stats.recorded;
+        c->dropped = ev->u.stats.dropped;
+        c->importer_warnings = ev->u.stats.warnings;
+        break;
+    default:
+        break;
+    }
+}
+
+int nvt_coverage_check(const nvt_coverage *c, char *buf, size_t len)
+{
+    if (!c->devices) {
+        snprintf(buf, len, "no traced device in the trace");
+        return NVT_COVERAGE_NO_DEVICE;
+    }
+    if (c->have_capture_stats && c->importer_warnings > c->recorded) {
+        snprintf(buf, len,
+                 "the importer skipped %llu lines (malformed or unknown) and wrote %llu records",
+                 (unsigned long long)c->importer_warnings, (unsigned long long)c->recorded);
+        return NVT_COVERAGE_IMPORT_WARNINGS;
+    }
+    if (!c->commands) {
+        snprintf(buf, len, "no NVMe commands in the trace");
+        return NVT_COVERAGE_NO_COMMANDS;
+    }
+    if (len)
+        buf[0] = 0;
+    return NVT_COVERAGE_OK;
+}
+
 static int is_compressed(const char *path)
 {
     size_t n = strlen(path);
@@ -70,7 +118,13 @@ int walk_file(const char *path, const struct walk_hooks *h, struct lint *l,
     if (!r)
         return -1;
     snprintf(info->appl, sizeof info->appl, "%s", nvt_reader_appl(r));
-    snprintf(info->comment, sizeof info->comment, "%s", nvt_reader_comment(r));
+    const char *comment = nvt_reader_comment(r);
+    info->comment = strdup(comment ? comment : "");
+    if (!info->comment) {
+        nvt_reader_close(r);
+        set_err(err, NVT_E_NOMEM, "out of memory");
+        return -1;
+    }
     struct hub hub = {h, l};
     struct model_hooks mh = {hub_cmd_done, hub_queue, hub_identify, &hub};
     struct model *m = model_new(&mh);
@@ -107,6 +161,7 @@ int walk_file(const char *path, const struct walk_hooks *h, struct lint *l,
         }
         if (l)
             lint_post(l, m, &ev, index, &step);
+        count_event(&info->cov, &ev);
         if (h && h->event && h->event(h->ctx, m, &ev, index, &step, err) < 0) {
             rc = -1;
             break;
@@ -127,6 +182,8 @@ int walk_file(const char *path, const struct walk_hooks *h, struct lint *l,
         ndev++;
     }
     info->events = index;
+    info->cov.events = index;
+    info->cov.devices = nvt_reader_device_count(r);
     info->foreign_packets = nvt_reader_foreign_packets(r);
     nvt_reader_close(r);
     if (rc == 0) {
@@ -142,5 +199,13 @@ int walk_file(const char *path, const struct walk_hooks *h, struct lint *l,
         *model_out = m;
     else
         model_free(m);
+    if (info == &dummy)
+        walk_info_free(info);
     return rc < 0 ? -1 : 0;
+}
+
+void walk_info_free(struct walk_info *info)
+{
+    free(info->comment);
+    info->comment = NULL;
 }

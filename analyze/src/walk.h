@@ -4,6 +4,7 @@
 
 #include "lint.h"
 #include "model.h"
+#include "nvmetrace/analyze.h"
 
 struct walk_hooks {
     /* A traced function seen for the first time (before its first event). */
@@ -23,8 +24,10 @@ struct walk_hooks {
 
 struct walk_info {
     uint64_t events, first_ns, last_ns, foreign_packets;
-    char appl[128], comment[256];
+    char appl[128];
+    char *comment;         /* the whole SHB comment ("" if none); walk_info_free frees it */
     uint64_t file_size;    /* 0 for compressed or unknown */
+    nvt_coverage cov;      /* what the trace holds (events, devices, commands, ...) */
 };
 
 /* Reads path to the end. l (may be NULL) gets every event and command; m is created and
@@ -34,6 +37,9 @@ struct walk_info {
 int walk_file(const char *path, const struct walk_hooks *h, struct lint *l,
               nvt_progress_fn progress, void *progress_ctx, struct walk_info *info,
               struct model **model_out, nvt_error *err);
+
+/* Frees what walk_file allocated in info (safe on a zeroed info). */
+void walk_info_free(struct walk_info *info);
 
 /* err helpers */
 void set_err(nvt_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,17 +1,28 @@
 /* QEMU `log` trace backend -> nvmetrace records.
  *
- * Lines look like "5870@1795403926.406503:pci_nvme_irq_msix raising MSI-X IRQ vector 0"
- * (thread id @ seconds.microseconds : event arguments). Each line is parsed against the event
- * table (import_qemu_events.c) and mapped to zero or more records; docs/import.md lists the
- * mapping. Three things need state across lines:
+ * Lines come in two forms, detected per line (a log may hold either; QEMU 7.2-10.0 print the
+ * first, 10.1 and later the second, commit 012842c075):
+ *
+ *   "5870@1795403926.406503:pci_nvme_irq_msix raising MSI-X IRQ vector 0"
+ *        (thread id @ seconds.microseconds : event arguments)
+ *   "2026-12-07T17:37:22.643552Z pci_nvme_irq_msix raising MSI-X IRQ vector 0"
+ *        (UTC time, no thread id: records carry thread 0, the schema's "unknown")
+ *
+ * Each line is parsed against the event table (import_qemu_events.c) and mapped to zero or
+ * more records; docs/import.md lists the mapping. Three things need state across lines:
  *
  *  - A command: pci_nvme_admin_cmd/io_cmd opens a SUB record; the detail events QEMU prints
  *    on the same thread while it parses that command (identify, create_sq, map_prp, read, ...)
  *    fill more SQE bytes. The SUB is complete when a non-detail event comes from that thread.
- *    Records of other threads in between wait behind it, so the file keeps log order.
+ *    Records of other threads in between wait behind it, so the file keeps log order. Lines
+ *    without a thread id all count as one implicit thread. That is enough: QEMU's NVMe device
+ *    parses commands in bottom halves of the main loop, which print a command's admin/io_cmd
+ *    line and its detail lines in one stretch while holding the big QEMU lock, and every
+ *    device access of a vCPU thread (config, MMIO: the lines that would end the command
+ *    early) takes that lock too, so nothing comes between them. docs/import.md says so.
  *  - The device: pci_nvme_* events do not name their PCI function. Records wait until the
- *    NVMe function's BDF, ids and class code have been seen in pci_cfg_* lines (SeaBIOS reads them within
- *    the first few hundred lines of a boot), so its IDB carries them.
+ *    NVMe function's BDF, ids and class code have been seen in pci_cfg_* lines (SeaBIOS reads
+ *    them within the first few hundred lines of a boot), so its IDB carries them.
  *  - Queues: sizes from AQA and Create I/O SQ/CQ let the importer follow SQ head and CQ tail,
  *    which give each SUB/CPL its slot and each CQE its phase tag, and the SQ-to-CQ mapping
  *    names the SQ of a completion. Unknown until the queue's creation has been seen.
@@ -22,6 +33,7 @@
 #include <string.h>
 
 #include "nvmetrace/import.h"
+#include "nvmetrace/qemu.h"
 #include "import_qemu.h"
 
 #define MAX_LINE (64 * 1024)  /* longer lines are malformed: QEMU's are < 300 bytes */
@@ -29,6 +41,7 @@
 #define MAX_QID 65535
 #define MAX_UNKNOWN_NAMES 64  /* distinct unknown names tracked; more are summed as "others" */
 #define MAX_QUEUE_OPS 16      /* queue creations/deletions waiting for their completion */
+#define THREAD_UNKNOWN 0      /* the record header's thread when QEMU printed none (schema.h) */
 
 enum { HAVE_VENDOR = 1, HAVE_DEVICE = 2, HAVE_CLASS = 4, HAVE_SSVID = 8, HAVE_SSID = 16 };
 
@@ -102,6 +115,13 @@ struct nvt_qemu_importer {
     struct qemu_event_index index;
     nvt_qemu_import_stats st;
     int failed, finishing, finished;
+    int opts_emulator_given;  /* opts.emulator was set: the log does not override it */
+    /* The QEMU line opts.emulator names (nvmetrace/qemu.h), NULL if it names no version, and
+     * what of the log disagrees with it: lines of the other prefix form, lines of the other
+     * shadow-doorbell names (the first such name kept). */
+    const struct nvt_qemu_line *qline;
+    uint64_t other_prefix_lines, other_shadow_lines;
+    const char *other_shadow_name;
 
     /* line assembly */
     char *part;
@@ -171,18 +191,21 @@ static int fail(nvt_qemu_importer *imp, nvt_error *err, int code, const char *fm
 static int bad_line(nvt_qemu_importer *imp, nvt_error *err, const char *line, size_t len,
                     const char *why)
 {
-    if (imp->opts.skip_bad || imp->finishing) {
-        imp->st.bad_lines++;
-        if (!imp->st.first_bad_line)
-            imp->st.first_bad_line = imp->line_no;
-        return 0;
-    }
     /* Quote the start of the line, with anything unprintable shown as '?'. */
     char quote[64];
     size_t n = len < sizeof quote - 1 ? len : sizeof quote - 1;
     for (size_t i = 0; i < n; i++)
         quote[i] = (line[i] >= 0x20 && line[i] < 0x7f) ? line[i] : '?';
     quote[n] = '\0';
+    if (imp->opts.skip_bad || imp->finishing) {
+        imp->st.bad_lines++;
+        if (!imp->st.first_bad_line) {
+            imp->st.first_bad_line = imp->line_no;
+            snprintf(imp->st.first_bad_why, sizeof imp->st.first_bad_why, "%s: \"%s%s\"", why,
+                     quote, len > n ? "..." : "");
+        }
+        return 0;
+    }
     return fail(imp, err, NVT_E_FORMAT, "%s: \"%s%s\"", why, quote, len > n ? "..." : "");
 }
 
@@ -235,6 +258,13 @@ static int pci_device(nvt_qemu_importer *imp, const struct qemu_arg *a, nvt_erro
     const char *name = a[0].s;
     size_t nlen = a[0].len;
     unsigned bus = (unsigned)a[1].v, slot = (unsigned)a[2].v, fn = (unsigned)a[3].v;
+    /* QEMU 8.0+ (1bdad09bf3) traces config accesses of slots with no device as device
+     * "empty" (the guest probing the bus: most of a boot's lines). Not a device, never an
+     * interface, even with all_devices. */
+    if (nlen == 5 && memcmp(name, "empty", 5) == 0) {
+        imp->st.empty_slot_lines++;
+        return -2;
+    }
     int nvme = nlen == 4 && memcmp(name, "nvme", 4) == 0;
     if (!nvme && !imp->opts.all_devices) {
         imp->st.filtered_lines++;
@@ -1190,26 +1220,103 @@ static int parse_decimal(const char **pp, const char *end, uint64_t *v, int maxd
     return n;
 }
 
+/* Leap years in [1, y): the Gregorian rule (every 4th, not every 100th, every 400th). */
+static int64_t leaps_before(int64_t y)
+{
+    y -= 1;
+    return y / 4 - y / 100 + y / 400;
+}
+
+/* Days from 1970-01-01 to y-m-d (y >= 1970, m 1-12, d 1-31), UTC: no time zone involved. */
+static int64_t days_since_epoch(int64_t y, unsigned m, unsigned d)
+{
+    static const uint16_t before_month[12] = {0,   31,  59,  90,  120, 151,
+                                              181, 212, 243, 273, 304, 334};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return 365 * (y - 1970) + leaps_before(y) - leaps_before(1970) + before_month[m - 1] +
+           (leap && m > 2) + (int64_t)d - 1;
+}
+
+/* Exactly n decimal digits at p (p + n <= end checked by the caller); -1 if not. */
+static int64_t fixed_digits(const char *p, int n)
+{
+    int64_t v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ " (QEMU 10.1+ qemu_log: g_date_time_format_iso8601 of the UTC
+ * time, which prints the microseconds only when they are not zero: "...:SSZ " then; 1 to 9
+ * fraction digits accepted). Sets *ns and *pp past the space; 0, or -1 if p does not start
+ * with such a time. */
+static int parse_iso8601(const char **pp, const char *end, uint64_t *ns)
+{
+    const char *p = *pp;
+    if (end - p < 21 || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' ||
+        p[16] != ':' || (p[19] != '.' && p[19] != 'Z'))
+        return -1;
+    int64_t y = fixed_digits(p, 4), mo = fixed_digits(p + 5, 2), d = fixed_digits(p + 8, 2);
+    int64_t h = fixed_digits(p + 11, 2), mi = fixed_digits(p + 14, 2);
+    int64_t sec = fixed_digits(p + 17, 2);
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || sec < 0 || sec > 60)
+        return -1;
+    p += 19;
+    uint64_t frac = 0;
+    int n = 0;
+    if (*p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9' && n < 9; p++, n++)
+            frac = frac * 10 + (uint64_t)(*p - '0');
+        if (n == 0)
+            return -1;
+    }
+    if (p + 1 >= end || p[0] != 'Z' || p[1] != ' ')
+        return -1;
+    for (int i = n; i < 9; i++)
+        frac *= 10;
+    int64_t days = days_since_epoch(y, (unsigned)mo, (unsigned)d);
+    *ns = (uint64_t)(((days * 24 + h) * 60 + mi) * 60 + sec) * 1000000000u + frac;
+    *pp = p + 2;
+    return 0;
+}
+
 static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt_error *err)
 {
     if (len && line[len - 1] == '\r')
         len--;
     if (len == 0)
         return 0;
-    /* "TID@SEC.USEC:" */
     const char *p = line, *end = line + len;
-    uint64_t tid, sec, frac;
+    uint64_t tid, sec, frac, iso_before = imp->st.iso8601_lines;
     int fdigits;
-    if (parse_decimal(&p, end, &tid, 10) < 0 || tid > 0xffffffffu || p == end || *p++ != '@' ||
-        parse_decimal(&p, end, &sec, 12) < 0 || p == end || *p++ != '.' ||
-        (fdigits = parse_decimal(&p, end, &frac, 9)) < 0 || p == end || *p++ != ':')
+    if (p < end && *p >= '0' && *p <= '9' && parse_iso8601(&p, end, &imp->ts) == 0) {
+        /* "YYYY-MM-DDTHH:MM:SS.ffffffZ " (10.1+): no thread id */
+        imp->thread = THREAD_UNKNOWN;
+        imp->st.iso8601_lines++;
+    } else if (p = line, parse_decimal(&p, end, &tid, 10) >= 0 && tid <= 0xffffffffu &&
+               p < end && *p++ == '@' && parse_decimal(&p, end, &sec, 12) >= 0 && p < end &&
+               *p++ == '.' && (fdigits = parse_decimal(&p, end, &frac, 9)) >= 0 && p < end &&
+               *p++ == ':') {
+        /* "TID@SEC.USEC:" (7.2-10.0) */
+        for (int i = fdigits; i < 9; i++)
+            frac *= 10;
+        imp->ts = sec * 1000000000u + frac;
+        imp->thread = (uint32_t)tid;
+    } else {
         return bad_line(imp, err, line, len,
-                        "not a QEMU trace line with a \"tid@seconds.microseconds:\" prefix "
-                        "(QEMU must run with -msg timestamp=on)");
-    for (int i = fdigits; i < 9; i++)
-        frac *= 10;
-    imp->ts = sec * 1000000000u + frac;
-    imp->thread = (uint32_t)tid;
+                        "not a QEMU trace line: no \"tid@seconds.microseconds:\" (QEMU 7.2-10.0) "
+                        "or \"YYYY-MM-DDTHH:MM:SS.ffffffZ \" (10.1+) prefix (QEMU must run "
+                        "with -msg timestamp=on)");
+    }
+    int iso = imp->st.iso8601_lines != iso_before;
+    if (imp->qline && iso != (imp->qline->log_prefix == NVT_QLOG_ISO8601))
+        imp->other_prefix_lines++;
+    if (!imp->opts_emulator_given && imp->st.iso8601_lines == 1)
+        snprintf(imp->emulator, sizeof imp->emulator, "QEMU 10.1 or later (ISO-8601 log)");
 
     const char *name = p;
     while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
@@ -1223,17 +1330,26 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
     const char *args = p < end ? p + 1 : p;
     size_t alen = (size_t)(end - args);
 
+    if (nlen > 9 && memcmp(name, "pci_nvme_", 9) == 0)
+        imp->st.nvme_lines++;
     const struct qemu_event_def *def = qemu_event_find(&imp->index, name, nlen);
+    if (!def && p == end && qemu_event_prefix_of_known(name, nlen))
+        return bad_line(imp, err, line, len, "line cut short inside the event name");
     if (!def) {
         count_unknown(imp, name, nlen);
         imp->last_ts = imp->ts;
         return 0;
     }
+    if (imp->qline && def->kind >= QK_SHADOW_SQ && def->kind <= QK_EVENTIDX_CQ &&
+        (def->since != 0) != (imp->qline->shadow_v8_names != 0)) {
+        if (!imp->other_shadow_lines++)
+            imp->other_shadow_name = def->name;
+    }
     struct qemu_arg a[QEMU_MAX_ARGS];
     memset(a, 0, sizeof a);
     if (def->fmt && qemu_parse_args(def->fmt, args, alen, a) < 0) {
         char why[200];
-        snprintf(why, sizeof why, "arguments of %s do not have QEMU 7.2's format \"%s\"",
+        snprintf(why, sizeof why, "arguments of %s do not have QEMU's format \"%s\"",
                  def->name, def->fmt);
         return bad_line(imp, err, line, len, why);
     }
@@ -1276,6 +1392,38 @@ static int handle_line(nvt_qemu_importer *imp, const char *line, size_t len, nvt
 
 /* ------------------------------------------------------------------ public ---- */
 
+int nvt_qemu_import_check(const nvt_qemu_import_stats *st, char *why, size_t whylen)
+{
+    unsigned long long lines = st->lines, bad = st->bad_lines, unknown = st->unknown_lines;
+    if (lines == 0) {
+        snprintf(why, whylen, "the log is empty: QEMU wrote no trace line");
+        return -1;
+    }
+    if ((bad + unknown) * 100 > lines * NVT_IMPORT_MAX_UNREAD_PERCENT) {
+        snprintf(why, whylen,
+                 "%llu of %llu lines could not be read (%llu malformed, %llu of unknown "
+                 "events): more than %d%%; not a QEMU trace log this importer understands",
+                 bad + unknown, lines, bad, unknown, NVT_IMPORT_MAX_UNREAD_PERCENT);
+        return -1;
+    }
+    if (bad > 1 + lines * NVT_IMPORT_MAX_BAD_PER_MILLE / 1000) {
+        snprintf(why, whylen,
+                 "%llu of %llu lines are malformed: more than %d per mille (lines cut short, or "
+                 "an event whose format changed); the first, line %llu: %s",
+                 bad, lines, NVT_IMPORT_MAX_BAD_PER_MILLE, (unsigned long long)st->first_bad_line,
+                 st->first_bad_why);
+        return -1;
+    }
+    if (st->nvme_lines == 0) {
+        snprintf(why, whylen,
+                 "no pci_nvme_* event in %llu lines: no NVMe controller was traced (QEMU needs "
+                 "-device nvme and -trace 'pci_nvme_*')",
+                 lines);
+        return -1;
+    }
+    return 0;
+}
+
 static int sink_writer_add_device(void *ctx, const nvt_device *dev, nvt_error *err)
 {
     return nvt_writer_add_device(ctx, dev, err);
@@ -1310,6 +1458,11 @@ nvt_qemu_importer *nvt_qemu_import_new(const nvt_qemu_import_opts *opts,
     snprintf(imp->name, sizeof imp->name, "%s", imp->opts.name ? imp->opts.name : "<input>");
     snprintf(imp->emulator, sizeof imp->emulator, "%s",
              imp->opts.emulator ? imp->opts.emulator : "QEMU");
+    imp->opts_emulator_given = imp->opts.emulator != NULL;
+    unsigned major, minor, micro;
+    if (imp->opts.emulator &&
+        nvt_qemu_parse_version(imp->opts.emulator, &major, &minor, &micro) == 0)
+        imp->qline = nvt_qemu_line_for(major, minor, NULL);
     imp->opts.name = imp->name;
     imp->opts.emulator = imp->emulator;
     imp->sink = *sink;
@@ -1417,6 +1570,28 @@ static int write_summary(nvt_qemu_importer *imp, nvt_error *err)
     return annotate(imp, -1, NVT_ANN_WARNING, buf, n, err);
 }
 
+/* The log is not what the QEMU line of opts.emulator prints (nvmetrace/qemu.h): the version
+ * string is wrong for this log (a wrapper, another binary) or the table is. A warning, not an
+ * error: every form is read whatever the version. */
+static int note_version_mismatch(nvt_qemu_importer *imp, nvt_error *err)
+{
+    const struct nvt_qemu_line *l = imp->qline;
+    char prefix[128] = "", shadow[160] = "";
+    if (imp->other_prefix_lines)
+        snprintf(prefix, sizeof prefix, " %llu lines with the %s prefix",
+                 (unsigned long long)imp->other_prefix_lines,
+                 l->log_prefix == NVT_QLOG_ISO8601 ? "tid@seconds.microseconds (7.2-10.0)"
+                                                   : "ISO-8601 (10.1+)");
+    if (imp->other_shadow_lines)
+        snprintf(shadow, sizeof shadow, "%s %llu lines of shadow-doorbell event names it does "
+                 "not print (the first: %s)",
+                 prefix[0] ? ";" : "", (unsigned long long)imp->other_shadow_lines,
+                 imp->other_shadow_name);
+    return annotatef(imp, -1, NVT_ANN_WARNING, err,
+                     "the log does not match %s (QEMU %u.%u's row in nvmetrace/qemu.h):%s%s",
+                     imp->emulator, l->major, l->minor, prefix, shadow);
+}
+
 int nvt_qemu_import_finish(nvt_qemu_importer *imp, nvt_error *err)
 {
     if (imp->finished)
@@ -1436,6 +1611,8 @@ int nvt_qemu_import_finish(nvt_qemu_importer *imp, nvt_error *err)
     imp->thread = 0;
     if (rc == 0)
         rc = close_cmd(imp, err);
+    if (rc == 0 && !was_failed && (imp->other_prefix_lines || imp->other_shadow_lines))
+        rc = note_version_mismatch(imp, err);
     if (rc == 0 && !was_failed && (imp->st.unknown_lines || imp->st.bad_lines))
         rc = write_summary(imp, err);
     if (rc == 0 && !was_failed) {

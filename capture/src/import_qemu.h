@@ -1,5 +1,6 @@
-/* Internal to the QEMU log importer: the table of QEMU 7.2 trace events it knows (name,
- * argument format, what it maps to) and the line/argument parser. import_qemu.c holds the
+/* Internal to the QEMU log importer: the table of QEMU trace events it knows, 7.2 to 11.x
+ * (name, argument format, what it maps to, which QEMU lines print it) and the line/argument
+ * parser. import_qemu.c holds the
  * state machine that turns parsed lines into records. */
 #ifndef NVT_IMPORT_QEMU_H
 #define NVT_IMPORT_QEMU_H
@@ -77,7 +78,16 @@ struct qemu_event_def {
     uint8_t queue;          /* QD_*: for detail events */
     int8_t cid_arg;         /* argument holding the command's CID, -1 if none */
     struct sqe_field fields[QEMU_MAX_FIELDS]; /* width 0 ends the list */
+    /* Which QEMU lines print this name, as major * 100 + minor: since = the first release
+     * that has it (0: 7.2, the oldest line supported, has it), gone = the first release that
+     * no longer has it (0: the newest still has it). since is the release of the QEMU commit
+     * cited beside the row, or, where none is cited, the first table row whose real binary
+     * was checked to have it (10.0 binary, 10.2 source). The importer accepts every name whatever
+     * the QEMU version: a log says which it is. */
+    uint16_t since, gone;
 };
+
+#define QEMU_V(major, minor) ((uint16_t)((major) * 100 + (minor)))
 
 /* One parsed argument: numbers in v, strings as [s, s + len) in the line. */
 struct qemu_arg {
@@ -96,6 +106,10 @@ void qemu_event_index_init(struct qemu_event_index *ix);
  * of those families QEMU 7.2 does not have; NULL when unknown. */
 const struct qemu_event_def *qemu_event_find(const struct qemu_event_index *ix, const char *name,
                                              size_t len);
+
+/* 1 if name[0..len) is the start of a known name but not the whole of it: a line cut short
+ * inside its event name (a dying QEMU, a torn write), not an event of another QEMU. */
+int qemu_event_prefix_of_known(const char *name, size_t len);
 
 /* The whole table (for tests that check every format parses). */
 size_t qemu_event_table(const struct qemu_event_def **defs);

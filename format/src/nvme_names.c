@@ -10,6 +10,9 @@
  */
 #include "nvmetrace/nvme.h"
 
+#include <stdio.h>
+
+#include "nvmetrace/format.h"
 #include "nvmetrace/schema.h"
 
 /* Admin command set opcodes (Base 2.0, "Opcodes for Admin Commands"). */
@@ -391,3 +394,189 @@ const char *nvt_status_name(uint8_t sct, uint8_t sc)
         return NULL;
     return nvt_name_lookup(nvt_status_codes, (uint32_t)sct << 8 | sc);
 }
+
+/* ---- additions: known bytes, opcode labels, register and Identify field tables ---- */
+
+uint64_t nvt_sqe_known(const struct nvt_event *ev)
+{
+    return (ev->flags & NVT_F_RECONSTRUCTED) ? ev->u.sub.known : UINT64_MAX;
+}
+
+uint16_t nvt_cqe_known(const struct nvt_event *ev)
+{
+    return (ev->flags & NVT_F_RECONSTRUCTED) ? ev->u.cpl.known : 0xffff;
+}
+
+int nvt_known_bytes(uint64_t mask, unsigned off, unsigned len)
+{
+    if (!len)
+        return 1;
+    if (off >= 64 || len > 64 - off)
+        return 0;
+    uint64_t want = (len == 64 ? UINT64_MAX : ((1ull << len) - 1)) << off;
+    return (mask & want) == want;
+}
+
+int nvt_opcode_vendor_specific(int admin, uint8_t opc)
+{
+    return admin ? opc >= 0xc0 : opc >= 0x80;
+}
+
+size_t nvt_opcode_label(int admin, uint8_t opc, char *buf, size_t len)
+{
+    const char *n = admin ? nvt_admin_opcode_name(opc) : nvt_io_opcode_name(opc);
+    int k;
+    if (n)
+        k = snprintf(buf, len, "%s", n);
+    else if (nvt_opcode_vendor_specific(admin, opc))
+        k = snprintf(buf, len, "Vendor specific (0x%02x)", opc);
+    else
+        k = snprintf(buf, len, "opcode 0x%02x", opc);
+    return k < 0 ? 0 : (size_t)k;
+}
+
+/* CAP.CSS bits (Base 2.0, figure "Offset 0h: CAP", bits 44:37). */
+static const struct nvt_name cap_css_bits[] = {
+    {0, "NVM Command Set Support"},
+    {6, "I/O Command Set Support"},
+    {7, "No I/O Command Set Support"},
+    {0, NULL}};
+
+static const struct nvt_field cap_fields[] = {
+    {"MQES", "Maximum Queue Entries Supported", 0, 16, NULL},
+    {"CQR", "Contiguous Queues Required", 16, 1, NULL},
+    {"AMS", "Arbitration Mechanism Supported", 17, 2, NULL},
+    {"TO", "Timeout", 24, 8, NULL},
+    {"DSTRD", "Doorbell Stride", 32, 4, NULL},
+    {"NSSRS", "NVM Subsystem Reset Supported", 36, 1, NULL},
+    {"CSS", "Command Sets Supported", 37, 8, cap_css_bits},
+    {"BPS", "Boot Partition Support", 45, 1, NULL},
+    {"CPS", "Controller Power Scope", 46, 2, NULL},
+    {"MPSMIN", "Memory Page Size Minimum", 48, 4, NULL},
+    {"MPSMAX", "Memory Page Size Maximum", 52, 4, NULL},
+    {"PMRS", "Persistent Memory Region Supported", 56, 1, NULL},
+    {"CMBS", "Controller Memory Buffer Supported", 57, 1, NULL},
+    {"NSSS", "NVM Subsystem Shutdown Supported", 58, 1, NULL},
+    {"CRMS", "Controller Ready Modes Supported", 59, 2, NULL},
+    {NULL, NULL, 0, 0, NULL}};
+
+static const struct nvt_field vs_fields[] = {
+    {"TER", "Tertiary Version Number", 0, 8, NULL},
+    {"MNR", "Minor Version Number", 8, 8, NULL},
+    {"MJR", "Major Version Number", 16, 16, NULL},
+    {NULL, NULL, 0, 0, NULL}};
+
+static const struct nvt_field cc_fields[] = {
+    {"EN", "Enable", 0, 1, NULL},
+    {"CSS", "I/O Command Set Selected", 4, 3, NULL},
+    {"MPS", "Memory Page Size", 7, 4, NULL},
+    {"AMS", "Arbitration Mechanism Selected", 11, 3, NULL},
+    {"SHN", "Shutdown Notification", 14, 2, NULL},
+    {"IOSQES", "I/O Submission Queue Entry Size", 16, 4, NULL},
+    {"IOCQES", "I/O Completion Queue Entry Size", 20, 4, NULL},
+    {"CRIME", "Controller Ready Independent of Media Enable", 24, 1, NULL},
+    {NULL, NULL, 0, 0, NULL}};
+
+static const struct nvt_field csts_fields[] = {
+    {"RDY", "Ready", 0, 1, NULL},
+    {"CFS", "Controller Fatal Status", 1, 1, NULL},
+    {"SHST", "Shutdown Status", 2, 2, NULL},
+    {"NSSRO", "NVM Subsystem Reset Occurred", 4, 1, NULL},
+    {"PP", "Processing Paused", 5, 1, NULL},
+    {"ST", "Shutdown Type", 6, 1, NULL},
+    {NULL, NULL, 0, 0, NULL}};
+
+/* PCIe Base 5.0, 7.5.3.3 "Device Capabilities Register": the spec gives titles only. */
+static const struct nvt_field devcap_fields[] = {
+    {"Max_Payload_Size Supported", "Max_Payload_Size Supported", 0, 3, NULL},
+    {"Phantom Functions Supported", "Phantom Functions Supported", 3, 2, NULL},
+    {"Extended Tag Field Supported", "Extended Tag Field Supported", 5, 1, NULL},
+    {"Endpoint L0s Acceptable Latency", "Endpoint L0s Acceptable Latency", 6, 3, NULL},
+    {"Endpoint L1 Acceptable Latency", "Endpoint L1 Acceptable Latency", 9, 3, NULL},
+    {"Role-Based Error Reporting", "Role-Based Error Reporting", 15, 1, NULL},
+    {"ERR_COR Subclass Capable", "ERR_COR Subclass Capable", 16, 1, NULL},
+    {"Captured Slot Power Limit Value", "Captured Slot Power Limit Value", 18, 8, NULL},
+    {"Captured Slot Power Limit Scale", "Captured Slot Power Limit Scale", 26, 2, NULL},
+    {"Function Level Reset Capability", "Function Level Reset Capability", 28, 1, NULL},
+    {NULL, NULL, 0, 0, NULL}};
+
+static const struct nvt_field msix_msgctl_fields[] = {
+    {"Table Size", "Table Size", 0, 11, NULL},
+    {"Function Mask", "Function Mask", 14, 1, NULL},
+    {"MSI-X Enable", "MSI-X Enable", 15, 1, NULL},
+    {NULL, NULL, 0, 0, NULL}};
+
+const struct nvt_reg_desc nvt_msix_msgctl = {"MSI-X Message Control", 2, msix_msgctl_fields};
+
+const struct nvt_name nvt_pci_cap_ids[] = {
+    {0x01, "PCI Power Management Interface"},
+    {0x05, "MSI"},
+    {0x09, "Vendor Specific"},
+    {0x10, "PCI Express"},
+    {0x11, "MSI-X"},
+    {0, NULL}};
+
+const struct nvt_reg_desc *nvt_pci_cap_reg(uint8_t cap_id, unsigned rel)
+{
+    if (cap_id == NVT_PCI_CAP_ID_PCIE && rel == NVT_PCIE_DEVCAP_OFFSET)
+        return &nvt_pcie_devcap;
+    if (cap_id == NVT_PCI_CAP_ID_MSIX && rel == 0x02)
+        return &nvt_msix_msgctl;
+    return NULL;
+}
+
+const struct nvt_reg_desc nvt_reg_cap = {"CAP", 8, cap_fields};
+const struct nvt_reg_desc nvt_reg_vs = {"VS", 4, vs_fields};
+const struct nvt_reg_desc nvt_reg_cc = {"CC", 4, cc_fields};
+const struct nvt_reg_desc nvt_reg_csts = {"CSTS", 4, csts_fields};
+const struct nvt_reg_desc nvt_pcie_devcap = {"Device Capabilities", 4, devcap_fields};
+
+const struct nvt_reg_desc *nvt_register_desc(uint32_t offset)
+{
+    switch (offset) {
+    case NVME_REG_CAP:
+        return &nvt_reg_cap;
+    case NVME_REG_VS:
+        return &nvt_reg_vs;
+    case NVME_REG_CC:
+        return &nvt_reg_cc;
+    case NVME_REG_CSTS:
+        return &nvt_reg_csts;
+    default:
+        return NULL;
+    }
+}
+
+uint64_t nvt_field_get(const struct nvt_field *f, uint64_t reg)
+{
+    uint64_t v = f->lsb >= 64 ? 0 : reg >> f->lsb;
+    return f->width >= 64 ? v : v & ((1ull << f->width) - 1);
+}
+
+/* Identify Controller: Base 2.0, figure "Identify - Identify Controller Data Structure". */
+const struct nvt_id_field nvt_id_ctrl_fields[] = {
+    {"VID", 0, 2, 0},      {"SSVID", 2, 2, 0},    {"SN", 4, 20, 1},       {"MN", 24, 40, 1},
+    {"FR", 64, 8, 1},      {"RAB", 72, 1, 0},     {"IEEE", 73, 3, 0},     {"CMIC", 76, 1, 0},
+    {"MDTS", 77, 1, 0},    {"CNTLID", 78, 2, 0},  {"VER", 80, 4, 0},      {"RTD3R", 84, 4, 0},
+    {"RTD3E", 88, 4, 0},   {"OAES", 92, 4, 0},    {"CTRATT", 96, 4, 0},   {"CNTRLTYPE", 111, 1, 0},
+    {"OACS", 256, 2, 0},   {"ACL", 258, 1, 0},    {"AERL", 259, 1, 0},    {"FRMW", 260, 1, 0},
+    {"LPA", 261, 1, 0},    {"ELPE", 262, 1, 0},   {"NPSS", 263, 1, 0},    {"AVSCC", 264, 1, 0},
+    {"APSTA", 265, 1, 0},  {"WCTEMP", 266, 2, 0}, {"CCTEMP", 268, 2, 0},  {"MTFA", 270, 2, 0},
+    {"HMPRE", 272, 4, 0},  {"HMMIN", 276, 4, 0},  {"KAS", 320, 2, 0},     {"SQES", 512, 1, 0},
+    {"CQES", 513, 1, 0},   {"MAXCMD", 514, 2, 0}, {"NN", 516, 4, 0},      {"ONCS", 520, 2, 0},
+    {"FUSES", 522, 2, 0},  {"FNA", 524, 1, 0},    {"VWC", 525, 1, 0},     {"AWUN", 526, 2, 0},
+    {"AWUPF", 528, 2, 0},  {"NVSCC", 530, 1, 0},  {"ACWU", 532, 2, 0},    {"SGLS", 536, 4, 0},
+    {"MNAN", 540, 4, 0},   {"SUBNQN", 768, 256, 1},
+    {NULL, 0, 0, 0}};
+
+/* Identify Namespace: NVM Command Set 1.0, figure "Identify - I/O Command Set specific
+ * Identify Namespace Data Structure for the NVM Command Set". */
+const struct nvt_id_field nvt_id_ns_fields[] = {
+    {"NSZE", 0, 8, 0},   {"NCAP", 8, 8, 0},    {"NUSE", 16, 8, 0},   {"NSFEAT", 24, 1, 0},
+    {"NLBAF", 25, 1, 0}, {"FLBAS", 26, 1, 0},  {"MC", 27, 1, 0},     {"DPC", 28, 1, 0},
+    {"DPS", 29, 1, 0},   {"NMIC", 30, 1, 0},   {"RESCAP", 31, 1, 0}, {"FPI", 32, 1, 0},
+    {"DLFEAT", 33, 1, 0}, {"NAWUN", 34, 2, 0}, {"NAWUPF", 36, 2, 0}, {"NACWU", 38, 2, 0},
+    {"NOIOB", 46, 2, 0}, {"MSSRL", 74, 2, 0},  {"MCL", 76, 4, 0},    {"MSRC", 80, 1, 0},
+    {"LBAF0", 128, 4, 0}, {"LBAF1", 132, 4, 0}, {"LBAF2", 136, 4, 0}, {"LBAF3", 140, 4, 0},
+    {"LBAF4", 144, 4, 0}, {"LBAF5", 148, 4, 0}, {"LBAF6", 152, 4, 0}, {"LBAF7", 156, 4, 0},
+    {NULL, 0, 0, 0}};

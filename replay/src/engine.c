@@ -1031,6 +1031,138 @@ static void on_msi(void *ctx, const char *line, const void *argp)
 }
 
 
+/* ---------------------------------------------------------------------------------------- */
+/* completion sets: which outstanding command a CQE completes */
+
+/* Does recorded CQE i complete command (sqid, cid) of device dev on CQ cq? */
+static int cpl_is(const struct eng *e, size_t i, uint32_t dev, uint16_t cq, uint16_t sqid,
+                  uint16_t cid)
+{
+    const nvt_event *ev = nvt_trace_event(e->t, i);
+    return ev->type == NVT_EV_COMPLETION && ev->device == dev && ev->u.cpl.qid == cq &&
+           (ev->u.cpl.known & 0x3c00) == 0x3c00 && rp_le(ev->u.cpl.cqe + 10, 2) == sqid &&
+           rp_le(ev->u.cpl.cqe + 12, 2) == cid;
+}
+
+/* The SUB record of the command recorded CQE i completes (the last one before it with the
+ * same device, SQ and CID); -1 if the trace has none (the command was never given to the
+ * target), -2 if the CQE's SQ id or CID is unknown. */
+static int64_t submission_of(const struct eng *e, size_t i)
+{
+    const nvt_event *c = nvt_trace_event(e->t, i);
+    if ((c->u.cpl.known & 0x3c00) != 0x3c00)
+        return -2;
+    uint16_t sqid = (uint16_t)rp_le(c->u.cpl.cqe + 10, 2), cid = (uint16_t)rp_le(c->u.cpl.cqe + 12, 2);
+    for (size_t j = i; j-- > 0 && i - j <= RP_DATA_WINDOW;) {
+        const nvt_event *ev = nvt_trace_event(e->t, j);
+        if (ev->type == NVT_EV_SUBMISSION && ev->device == c->device && ev->u.sub.qid == sqid &&
+            (ev->u.sub.known & 0xc) == 0xc && rp_le(ev->u.sub.sqe + 2, 2) == cid)
+            return rp_kept(e, j) ? (int64_t)j : -1;
+    }
+    return -1;
+}
+
+/* The recorded CQE a CQE the target posted in x's slot completes: x's own record, another of
+ * the step's, one of an earlier step still unmatched (the target was late), or one of the next
+ * steps (the target was early). -1: no outstanding command has that SQ id and CID. */
+static int64_t cqe_owner(struct eng *e, const struct rp_expect *x, size_t step_end)
+{
+    uint16_t sqid = (uint16_t)rp_le(x->got + 10, 2), cid = (uint16_t)rp_le(x->got + 12, 2);
+    if (!e->cpl_matched[x->index] && cpl_is(e, x->index, x->dev, x->qid, sqid, cid))
+        return (int64_t)x->index;
+    for (size_t k = 0; k < e->nex; k++) {
+        const struct rp_expect *y = &e->ex[k];
+        if (y->kind == RP_X_CQE && !e->cpl_matched[y->index] &&
+            cpl_is(e, y->index, x->dev, x->qid, sqid, cid))
+            return (int64_t)y->index;
+    }
+    for (size_t k = 0; k < e->npend; k++)
+        if (!e->cpl_matched[e->pend[k]] && cpl_is(e, e->pend[k], x->dev, x->qid, sqid, cid))
+            return (int64_t)e->pend[k];
+    size_t n = nvt_trace_count(e->t);
+    for (size_t j = step_end; j < n && j - step_end < RP_DATA_WINDOW; j++) {
+        if (!rp_kept(e, j) || e->cpl_matched[j])
+            continue;
+        const nvt_event *ev = nvt_trace_event(e->t, j);
+        if (ev->type == NVT_EV_SUBMISSION && ev->device == x->dev && ev->u.sub.qid == sqid &&
+            (ev->u.sub.known & 0xc) == 0xc && rp_le(ev->u.sub.sqe + 2, 2) == cid)
+            break; /* the CID is reused: a later completion is of another command */
+        if (cpl_is(e, j, x->dev, x->qid, sqid, cid))
+            return (int64_t)j;
+    }
+    return -1;
+}
+
+static void pend_push(struct eng *e, size_t index, int64_t sub)
+{
+    if (e->npend == e->pendcap) {
+        size_t cap = e->pendcap ? 2 * e->pendcap : 16;
+        size_t *p = realloc(e->pend, cap * sizeof *p);
+        if (p)
+            e->pend = p;
+        int64_t *q = p ? realloc(e->pend_sub, cap * sizeof *q) : NULL;
+        if (q)
+            e->pend_sub = q;
+        if (!p || !q)
+            return; /* then it is reported when its slot stays empty, or never */
+        e->pendcap = cap;
+    }
+    e->pend_sub[e->npend] = sub;
+    e->pend[e->npend++] = index;
+}
+
+/* Drops the matched entries of the pending list. */
+static void pend_compact(struct eng *e)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < e->npend; k++)
+        if (!e->cpl_matched[e->pend[k]]) {
+            e->pend_sub[w] = e->pend_sub[k];
+            e->pend[w++] = e->pend[k];
+        }
+    e->npend = w;
+}
+
+/* While polling: could a CQE still come for the step's empty slots? Only if a command the
+ * target was given (its SQE placed) and whose completion the recording holds has not shown up
+ * in any of the step's slots yet. If none, waiting longer cannot fill them. */
+static int cqe_can_come(struct eng *e)
+{
+    for (size_t pass = 0; pass < 2; pass++) {
+        size_t cnt = pass ? e->npend : e->nex;
+        for (size_t k = 0; k < cnt; k++) {
+            size_t idx;
+            int64_t sub;
+            if (!pass) {
+                if (e->ex[k].kind != RP_X_CQE)
+                    continue;
+                idx = e->ex[k].index;
+                sub = e->ex[k].sub;
+            } else {
+                idx = e->pend[k];
+                sub = e->pend_sub[k];
+            }
+            if (sub == -2 && !e->cpl_matched[idx])
+                return 1; /* which command it is is unknown: it may come */
+            if (e->cpl_matched[idx] || sub < 0 || !e->placed[sub])
+                continue;
+            const nvt_event *c = nvt_trace_event(e->t, idx);
+            uint16_t sqid = (uint16_t)rp_le(c->u.cpl.cqe + 10, 2);
+            uint16_t cid = (uint16_t)rp_le(c->u.cpl.cqe + 12, 2);
+            int seen = 0;
+            for (size_t m = 0; m < e->nex && !seen; m++) {
+                const struct rp_expect *y = &e->ex[m];
+                seen = y->kind == RP_X_CQE && y->dev == c->device && y->qid == c->u.cpl.qid &&
+                       y->have && (y->got[14] & 1) == y->phase && rp_le(y->got + 10, 2) == sqid &&
+                       rp_le(y->got + 12, 2) == cid;
+            }
+            if (!seen)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Builds the expectations of the step [a, b). */
 static int collect_expectations(struct eng *e, size_t a, size_t b)
 {
@@ -1067,6 +1199,7 @@ static int collect_expectations(struct eng *e, size_t a, size_t b)
             memcpy(x.want, ev->u.cpl.cqe, NVT_CQE_LEN);
             for (int k = 0; k < NVT_CQE_LEN; k++)
                 x.known[k] = (ev->u.cpl.known >> k) & 1;
+            x.sub = e->o->strict_order ? -1 : submission_of(e, i);
             cq->tail = (slot + 1) % cq->size;
             if (cq->tail == 0)
                 cq->phase ^= 1;
@@ -1079,6 +1212,7 @@ static int collect_expectations(struct eng *e, size_t a, size_t b)
             x.gpa = ev->u.dma.gpa;
             x.len = ev->u.dma.caplen;
             x.data = ev->u.dma.data;
+            x.ndep = rp_dma_write_deps(e->t, e->o->keep, i, e->media_zero, x.dep);
         } else if (ev->type == NVT_EV_INTERRUPT) {
             if (ev->u.irq.kind == NVT_IRQ_MSIX && d->msix_cap && ev->u.irq.vector < d->msix_n) {
                 x.kind = RP_X_MSIX;
@@ -1120,13 +1254,28 @@ static int collect_expectations(struct eng *e, size_t a, size_t b)
     return 0;
 }
 
+/* Is byte b of DMA expectation x one the replay does not compare (time, no data)? */
+static int dma_masked(const struct eng *e, const struct rp_expect *x, uint32_t b)
+{
+    for (int k = 0; k < x->ndep; k++)
+        if (b >= x->dep[k].from && b < x->dep[k].to &&
+            (x->dep[k].kind == RP_DEP_DATA || !e->o->compare_time))
+            return 1;
+    return 0;
+}
+
 static int expect_met(struct eng *e, const struct rp_expect *x)
 {
     switch (x->kind) {
     case RP_X_CQE:
         return x->have && (x->got[14] & 1) == x->phase;
     case RP_X_DMA:
-        return x->have && !memcmp(x->got, x->data, x->len);
+        if (!x->have)
+            return 0;
+        for (uint32_t b = 0; b < x->len; b++)
+            if (x->got[b] != x->data[b] && !dma_masked(e, x, b))
+                return 0;
+        return 1;
     case RP_X_MSIX: {
         const struct rp_dev *d = &e->dev[x->dev];
         return msi_fired(d, x->vector);
@@ -1189,9 +1338,93 @@ static int all_met(struct eng *e, int *cqes_met)
     return all;
 }
 
+/* A CQE slot the target left empty. The recorded completion it stands for is reported (its
+ * own, or, if a CQE in another slot already matched that one, the oldest still pending on the
+ * queue), so that each lost completion is one divergence. */
+static void cqe_slot_empty(struct eng *e, const struct rp_expect *x, int nothing_due,
+                           unsigned settle_ms)
+{
+    char what[96], exp[256], got[256];
+    size_t rec = x->index;
+    if (!e->o->strict_order && e->cpl_matched[rec]) {
+        for (size_t k = 0; k < e->npend; k++) {
+            const nvt_event *p = nvt_trace_event(e->t, e->pend[k]);
+            if (!e->cpl_matched[e->pend[k]] && p->device == x->dev && p->u.cpl.qid == x->qid) {
+                rec = e->pend[k];
+                break;
+            }
+        }
+    }
+    const nvt_event *ev = nvt_trace_event(e->t, rec);
+    uint8_t known[NVT_CQE_LEN];
+    for (int b = 0; b < NVT_CQE_LEN; b++)
+        known[b] = (ev->u.cpl.known >> b) & 1;
+    snprintf(what, sizeof what, "CQE on CQ %u slot %u (CID 0x%04x)", x->qid, x->slot,
+             (unsigned)rp_le(ev->u.cpl.cqe + 12, 2));
+    rp_fmt_bytes(ev->u.cpl.cqe, known, NVT_CQE_LEN, 1, exp, sizeof exp);
+    if (nothing_due)
+        snprintf(got, sizeof got, "nothing posted (phase tag still %u; no command the target "
+                                  "was given is left to complete)",
+                 x->have ? x->got[14] & 1 : !x->phase);
+    else
+        snprintf(got, sizeof got, "nothing posted within %u ms (phase tag still %u)",
+                 settle_ms, x->have ? x->got[14] & 1 : !x->phase);
+    e->cpl_matched[rec] = 1;
+    rp_diverge(e, rec, what, exp, got);
+}
+
+/* A CQE the target posted in x's slot (the phase tag right): compared with the completion of
+ * the outstanding command it names (strict_order: with the one recorded in the slot). */
+static void cqe_posted(struct eng *e, const struct rp_expect *x, size_t step_end)
+{
+    char what[96], exp[256], got[256];
+    int64_t owner = e->o->strict_order ? (int64_t)x->index : cqe_owner(e, x, step_end);
+    if (owner < 0 && !e->cpl_matched[x->index])
+        owner = (int64_t)x->index; /* no such command outstanding: compared with the slot's */
+    if (owner < 0) {
+        snprintf(what, sizeof what, "CQE on CQ %u slot %u", x->qid, x->slot);
+        rp_fmt_bytes(x->got, NULL, NVT_CQE_LEN, 1, got, sizeof got);
+        rp_diverge(e, x->index, what, "a completion of an outstanding command", got);
+        return;
+    }
+    e->cpl_matched[owner] = 1;
+    const nvt_event *ev = nvt_trace_event(e->t, (size_t)owner);
+    if ((size_t)owner != x->index)
+        e->res->reordered++;
+    uint8_t want[NVT_CQE_LEN], known[NVT_CQE_LEN];
+    memcpy(want, ev->u.cpl.cqe, NVT_CQE_LEN);
+    for (int b = 0; b < NVT_CQE_LEN; b++)
+        known[b] = (ev->u.cpl.known >> b) & 1;
+    /* The phase tag belongs to the slot (it is right, or the slot would count as empty). */
+    if (!e->o->strict_order)
+        want[14] = (uint8_t)((want[14] & 0xfe) | (x->got[14] & 1));
+    /* A status that differs where it depends on data the trace lacks (a Compare's) is not
+     * comparable: the phase tag alone is checked. */
+    if (((want[14] ^ x->got[14]) & 0xfe || want[15] != x->got[15]) && known[14] &&
+        rp_cqe_status_no_data(e->t, e->o->keep, (size_t)owner, e->media_zero)) {
+        want[14] = (uint8_t)((x->got[14] & 0xfe) | (want[14] & 1));
+        want[15] = x->got[15];
+        e->res->no_data++;
+        e->res->not_comparable++;
+    }
+    int same = 1;
+    for (int b = 0; b < NVT_CQE_LEN; b++)
+        if (known[b] && x->got[b] != want[b])
+            same = 0;
+    if (same)
+        return;
+    snprintf(what, sizeof what, "CQE on CQ %u slot %u (CID 0x%04x)", x->qid, x->slot,
+             (unsigned)rp_le(want + 12, 2));
+    rp_fmt_bytes(want, known, NVT_CQE_LEN, 1, exp, sizeof exp);
+    rp_fmt_bytes(x->got, NULL, NVT_CQE_LEN, 1, got, sizeof got);
+    rp_diverge(e, (size_t)owner, what, exp, got);
+}
+
 /* Compares the step's outputs, in trace order. timed_out: the wait ended at settle_ms (the
- * only wait that is the same in every run, so the only one a report may mention). */
-static void judge(struct eng *e, int timed_out, unsigned settle_ms)
+ * only wait that is the same in every run, so the only one a report may mention);
+ * nothing_due: it ended because no command the target was given could still complete. */
+static void judge(struct eng *e, size_t step_end, int timed_out, int nothing_due,
+                  unsigned settle_ms)
 {
     char what[96], exp[256], got[256];
     for (size_t k = 0; k < e->nex; k++) {
@@ -1200,30 +1433,30 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
         e->res->compared++;
         switch (x->kind) {
         case RP_X_CQE: {
-            uint16_t cid = (uint16_t)rp_le(x->want + 12, 2);
-            snprintf(what, sizeof what, "CQE on CQ %u slot %u (CID 0x%04x)", x->qid, x->slot, cid);
-            rp_fmt_bytes(x->want, x->known, NVT_CQE_LEN, 1, exp, sizeof exp);
-            if (!x->have || (x->got[14] & 1) != x->phase) {
-                snprintf(got, sizeof got, "nothing posted within %u ms (phase tag still %u)",
-                         settle_ms, x->have ? x->got[14] & 1 : !x->phase);
-                rp_diverge(e, x->index, what, exp, got);
-                break;
-            }
-            int same = 1;
-            for (int b = 0; b < NVT_CQE_LEN; b++)
-                if (x->known[b] && x->got[b] != x->want[b])
-                    same = 0;
-            if (!same) {
-                rp_fmt_bytes(x->got, NULL, NVT_CQE_LEN, 1, got, sizeof got);
-                rp_diverge(e, x->index, what, exp, got);
-            }
+            if (!x->have || (x->got[14] & 1) != x->phase)
+                cqe_slot_empty(e, x, nothing_due, settle_ms);
+            else
+                cqe_posted(e, x, step_end);
             break;
         }
         case RP_X_DMA: {
-            /* Bytes a later DMA write of the same step overwrites cannot be checked. */
+            /* Bytes a later DMA write of the same step overwrites cannot be checked, nor
+             * those that depend on time or on data the replay lacks. */
             size_t first = SIZE_MAX, diffs = 0, checked = 0;
+            int time_dep = 0, data_dep = 0;
+            for (int m = 0; m < x->ndep; m++) {
+                if (x->dep[m].kind == RP_DEP_DATA)
+                    data_dep = 1;
+                else if (!e->o->compare_time)
+                    time_dep = 1;
+            }
+            e->res->time_masked += (uint64_t)time_dep;
+            e->res->no_data += (uint64_t)data_dep;
+            e->res->not_comparable += (uint64_t)data_dep;
             for (uint32_t b = 0; b < x->len; b++) {
                 uint64_t a = x->gpa + b;
+                if (dma_masked(e, x, b))
+                    continue;
                 int later = 0;
                 for (size_t m = k + 1; m < e->nex && !later; m++)
                     later = e->ex[m].kind == RP_X_DMA && a >= e->ex[m].gpa &&
@@ -1237,7 +1470,7 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
                         first = b;
                 }
             }
-            if (!checked)
+            if (!checked && !x->ndep)
                 e->res->not_comparable++;
             if (!diffs)
                 break;
@@ -1255,7 +1488,10 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
             break;
         }
         case RP_X_MSIX:
-            if (!expect_met(e, x)) {
+            if (!expect_met(e, x) && !e->o->strict_order && d->vfired[x->vector] == e->stepno &&
+                e->stepno) {
+                e->res->irq_coalesced++; /* it came a step early, with an earlier completion */
+            } else if (!expect_met(e, x)) {
                 snprintf(what, sizeof what, "MSI-X interrupt, vector %u", x->vector);
                 snprintf(exp, sizeof exp, "message to vector %u", x->vector);
                 if (timed_out)
@@ -1265,6 +1501,7 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
                 rp_diverge(e, x->index, what, exp, got);
             }
             d->msi_expected[x->vector / 8] |= (uint8_t)(1u << (x->vector % 8));
+            d->vexp[x->vector] = e->stepno + 1;
             break;
         case RP_X_INTX_ASSERT:
         case RP_X_INTX_DEASSERT:
@@ -1278,12 +1515,63 @@ static void judge(struct eng *e, int timed_out, unsigned settle_ms)
             break;
         }
     }
+    /* The step's completions the target has not posted yet: it may still (it was late). */
+    pend_compact(e);
+    for (size_t k = 0; k < e->nex; k++)
+        if (e->ex[k].kind == RP_X_CQE && !e->cpl_matched[e->ex[k].index])
+            pend_push(e, e->ex[k].index, e->ex[k].sub);
+}
+
+/* At the end of the walk: recorded completions the target never posted, though their slots
+ * were filled by others. */
+static void cqes_never_posted(struct eng *e)
+{
+    pend_compact(e);
+    for (size_t k = 0; k < e->npend && !e->stop; k++) {
+        const nvt_event *ev = nvt_trace_event(e->t, e->pend[k]);
+        char what[96], exp[256];
+        uint8_t known[NVT_CQE_LEN];
+        for (int b = 0; b < NVT_CQE_LEN; b++)
+            known[b] = (ev->u.cpl.known >> b) & 1;
+        snprintf(what, sizeof what, "CQE on CQ %u (CID 0x%04x)", ev->u.cpl.qid,
+                 (unsigned)rp_le(ev->u.cpl.cqe + 12, 2));
+        rp_fmt_bytes(ev->u.cpl.cqe, known, NVT_CQE_LEN, 1, exp, sizeof exp);
+        e->cpl_matched[e->pend[k]] = 1;
+        rp_diverge(e, e->pend[k], what, exp, "never posted by the end of the trace");
+    }
+    e->npend = 0;
+}
+
+/* Does the step after the one ending at step_end hold an MSI-X interrupt of device dev on
+ * vector v? */
+static int msix_in_next_step(const struct eng *e, uint32_t dev, unsigned v, size_t step_end)
+{
+    size_t n = nvt_trace_count(e->t);
+    int seen_dev = 0;
+    for (size_t j = step_end; j < n && j - step_end < RP_DATA_WINDOW; j++) {
+        if (!rp_kept(e, j))
+            continue;
+        const nvt_event *ev = nvt_trace_event(e->t, j);
+        if (rp_is_host_action(ev)) {
+            if (seen_dev)
+                return 0;
+        } else if (rp_is_device_event(ev)) {
+            seen_dev = 1;
+            if (ev->type == NVT_EV_INTERRUPT && ev->device == dev &&
+                ev->u.irq.kind == NVT_IRQ_MSIX && ev->u.irq.vector == v)
+                return 1;
+        }
+    }
+    return 0;
 }
 
 /* After the comparison: interrupts nobody expected (reported at the step's last event), then
- * clear the MSI-X slots. */
-static void interrupts_after(struct eng *e, size_t step_index)
+ * clear the MSI-X slots. A vector the recording has in the step before or after is no
+ * divergence unless strict_order: the target coalesced its interrupts differently (or did its
+ * work a step apart). */
+static void interrupts_after(struct eng *e, size_t step_end)
 {
+    size_t step_index = step_end - 1;
     for (size_t di = 0; di < e->ndev && di < RP_MAX_DEVICES; di++) {
         struct rp_dev *d = &e->dev[di];
         if (!d->msi_armed || !d->msix_check)
@@ -1293,7 +1581,13 @@ static void interrupts_after(struct eng *e, size_t step_index)
             if (!msi_fired(d, v))
                 continue;
             any = 1;
-            if (d->has_irq_events && !(d->msi_expected[v / 8] & (1u << (v % 8)))) {
+            d->vfired[v] = e->stepno + 1;
+            if (d->has_irq_events && !(d->msi_expected[v / 8] & (1u << (v % 8))) &&
+                !e->o->strict_order &&
+                ((e->stepno && d->vexp[v] == e->stepno) ||
+                 msix_in_next_step(e, d->index, v, step_end))) {
+                e->res->irq_coalesced++;
+            } else if (d->has_irq_events && !(d->msi_expected[v / 8] & (1u << (v % 8)))) {
                 char what[96], got[96];
                 snprintf(what, sizeof what, "MSI-X interrupt, vector %u", v);
                 snprintf(got, sizeof got, "message 0x%08x to vector %u",
@@ -1347,7 +1641,7 @@ static int settle(struct eng *e, size_t a, size_t b, int wrote)
             e->dev[e->ex[k].dev].msix_check = 1;
     uint64_t start = rp_now_ms();
     unsigned settle_ms = e->o->settle_ms ? e->o->settle_ms : 2000;
-    int rounds_after_cqes = 0, round = 0, timed_out = 0;
+    int rounds_after_cqes = 0, round = 0, timed_out = 0, nothing_due = 0;
     for (;;) {
         /* The first round comes right after the step's writes: let the bottom halves run. */
         if (round == 0 && settle_round_trips(e, 2) < 0) {
@@ -1367,6 +1661,12 @@ static int settle(struct eng *e, size_t a, size_t b, int wrote)
          * anything posted in the same bottom half, then judge. */
         if (cqes_met && ++rounds_after_cqes > 3)
             break;
+        /* Slots still empty, but every command the target was given whose completion the
+         * recording holds has posted its CQE: nothing more will come. */
+        if (!cqes_met && !e->o->strict_order && round >= 2 && !cqe_can_come(e)) {
+            nothing_due = 1;
+            break;
+        }
         if (rp_now_ms() - start >= settle_ms) {
             timed_out = 1;
             break;
@@ -1377,9 +1677,10 @@ static int settle(struct eng *e, size_t a, size_t b, int wrote)
         }
     }
     if (rc == 0) {
-        judge(e, timed_out, settle_ms);
-        interrupts_after(e, b - 1);
+        judge(e, b, timed_out, nothing_due, settle_ms);
+        interrupts_after(e, b);
     }
+    e->stepno++;
     for (size_t k = 0; k < e->nex; k++)
         free(e->ex[k].got);
     e->nex = 0;
@@ -1481,5 +1782,7 @@ int rp_walk(struct eng *e)
     /* Let queued device work finish: a crash it causes belongs to this replay. */
     for (int r = 0; r < 3 && !e->dead; r++)
         noop_round_trip(e);
+    if (e->q && !e->dead && e->o->compare)
+        cqes_never_posted(e);
     return 0;
 }

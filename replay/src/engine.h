@@ -57,6 +57,8 @@ struct rp_dev {
     int msix_check;
     int has_irq_events, has_msix_events, has_cpl_events; /* outputs the trace holds */
     int has_msix_writes;   /* the trace holds the guest's own MSI-X table writes */
+    uint64_t vfired[RP_MAX_VECTORS]; /* 1 + the step a vector last fired in (0: never) */
+    uint64_t vexp[RP_MAX_VECTORS];   /* 1 + the last step the recording has it in */
     uint32_t vdata[RP_MAX_VECTORS];
     uint8_t msi_seen[4 * RP_MAX_VECTORS];
     uint8_t msi_expected[RP_MAX_VECTORS / 8];
@@ -97,6 +99,9 @@ struct rp_expect {
     uint16_t qid, vector;
     uint32_t slot;
     uint8_t want[16], known[16];
+    int64_t sub;           /* CQE: its command's SUB record (-1: not found) */
+    struct rp_dep dep[RP_DEP_MAX]; /* DMA: ranges not compared (time, no data) */
+    int ndep;
     const uint8_t *data;   /* DMA: the recorded bytes */
     uint8_t *got;          /* what was read back */
     int have;
@@ -123,6 +128,14 @@ struct eng {
     size_t ntmp;  /* Get Log Page SQEs sent with NSID FFFFFFFFh */
     struct rp_expect *ex;
     size_t nex, excap;
+    /* completion sets (strict_order 0) */
+    uint8_t *cpl_matched;  /* per event: this recorded CQE has been matched to one the target
+                              posted (or reported missing) */
+    size_t *pend;          /* recorded CQEs of earlier steps still unmatched (target late) */
+    int64_t *pend_sub;     /* their commands' SUB records (rp_expect.sub) */
+    size_t npend, pendcap;
+    uint64_t stepno;
+    int media_zero;        /* the target's disks are null-co: reads return zeros */
 };
 
 /* engine.c */

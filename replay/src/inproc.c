@@ -10,7 +10,11 @@
  *   - an output matches the first unmatched device event of the same kind and key (device; SQ
  *     or CQ id; DMA address and length, or failing that the command's SQ id and CID; MSI-X
  *     vector; INTx level; state) recorded no later than the end of the next step; the rest
- *     (slot, bytes, message) is compared;
+ *     (slot, bytes, message) is compared. A CQE is matched to the outstanding command it
+ *     completes (its SQ id and CID among the unmatched recorded CQEs of its CQ) and checked
+ *     separately for landing in its queue's next slot with the right phase tag; MSI-X
+ *     messages more or fewer than recorded on a vector fired within a step of its record
+ *     are "coalesced differently" (strict_order: slot-by-slot, message by message);
  *   - guest memory reads are answered from the matched record (the SQE, the DMA data), so the
  *     model reads exactly what it read when recorded, whatever the order of its reads;
  *   - an output with no match is "unexpected"; a device event still unmatched once the step
@@ -30,6 +34,15 @@
 #include "inproc.h"
 
 #define IP_SCAN_MAX 4096 /* device events looked at for one output, at most */
+#define IP_MAX_CQ 4096   /* CQ ids whose slot and phase are tracked (QEMU allows 64 pairs) */
+#define IP_MAX_VEC 2048  /* MSI-X vectors tracked for coalescing (the PCI maximum) */
+
+/* Where the model posted its last CQE on a CQ: the next one goes to slot + 1 (or wraps to 0
+ * with the phase inverted). */
+struct ip_cqpos {
+    uint16_t slot;
+    uint8_t phase, valid;
+};
 
 struct ip_ctx {
     struct ip *ip;
@@ -69,8 +82,12 @@ struct ip {
     struct ip_last_mmio *last;
     uint32_t *dstrd;         /* CAP.DSTRD per device, from the trace's CAP reads */
     size_t *out;             /* kept device events, in trace order */
-    uint8_t *matched;
-    size_t nout, lo;
+    uint8_t *matched;        /* out[j] has been matched to an output (or reported missing) */
+    uint8_t *slot_used;      /* CQE out[j] has given the slot an output was checked against */
+    size_t nout, lo, slot_lo;
+    struct ip_cqpos *cqpos;  /* per device, per CQ id below IP_MAX_CQ */
+    size_t *vec_fired;       /* per device and vector: 1 + the step the model last sent it */
+    size_t *vec_matched;     /* per device and vector: 1 + the step of the last record matched */
     size_t *act;             /* kept host actions, in trace order */
     size_t nact, step;
     size_t limit;            /* outputs recorded before this index may match now */
@@ -184,6 +201,76 @@ static int key_match(const nvt_event *ev, const struct obs *x)
     }
 }
 
+/* Marks out[j] matched; returns its trace index. Only CQE records also serve as the slot a
+ * CQE is checked against, so any other record is done with as a slot too. */
+static int64_t take(struct ip *ip, size_t j)
+{
+    ip->matched[j] = 1;
+    if (nvt_trace_event(ip->t, ip->out[j])->type != NVT_EV_COMPLETION)
+        ip->slot_used[j] = 1;
+    while (ip->lo < ip->nout && ip->matched[ip->lo])
+        ip->lo++;
+    while (ip->slot_lo < ip->nout && ip->slot_used[ip->slot_lo])
+        ip->slot_lo++;
+    return (int64_t)ip->out[j];
+}
+
+/* The step a trace event belongs to: the last host action at or before it. */
+static size_t step_of(const struct ip *ip, size_t index)
+{
+    size_t lo = 0, hi = ip->nact;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ip->act[mid] <= index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+static int near_step(size_t a, size_t b) { return a + 1 >= b && b + 1 >= a; }
+
+/* The recorded CQE on the same device and CQ that a CQE posted now is checked against for its
+ * slot and phase: the first not yet used so. Returns its position in out[], or -1. */
+static int64_t slot_record(struct ip *ip, const struct obs *x)
+{
+    size_t seen = 0;
+    for (size_t j = ip->slot_lo; j < ip->nout && ip->out[j] < ip->limit && seen < IP_SCAN_MAX;
+         j++) {
+        if (ip->slot_used[j])
+            continue;
+        seen++;
+        const nvt_event *ev = nvt_trace_event(ip->t, ip->out[j]);
+        if (ev->type == NVT_EV_COMPLETION && ev->device == x->dev && ev->u.cpl.qid == x->qid) {
+            ip->slot_used[j] = 1;
+            while (ip->slot_lo < ip->nout && ip->slot_used[ip->slot_lo])
+                ip->slot_lo++;
+            return (int64_t)j;
+        }
+    }
+    return -1;
+}
+
+/* The outstanding command a CQE completes: the first unmatched recorded CQE on the same device
+ * and CQ with the same SQ id and CID (both known). Returns its position in out[], or -1. */
+static int64_t command_record(struct ip *ip, const struct obs *x)
+{
+    uint16_t sqid = (uint16_t)rp_le(x->bytes + 10, 2), cid = (uint16_t)rp_le(x->bytes + 12, 2);
+    size_t seen = 0;
+    for (size_t j = ip->lo; j < ip->nout && ip->out[j] < ip->limit && seen < IP_SCAN_MAX; j++) {
+        if (ip->matched[j])
+            continue;
+        seen++;
+        const nvt_event *ev = nvt_trace_event(ip->t, ip->out[j]);
+        if (ev->type == NVT_EV_COMPLETION && ev->device == x->dev && ev->u.cpl.qid == x->qid &&
+            (ev->u.cpl.known & 0x3c00) == 0x3c00 && rp_le(ev->u.cpl.cqe + 10, 2) == sqid &&
+            rp_le(ev->u.cpl.cqe + 12, 2) == cid)
+            return (int64_t)j;
+    }
+    return -1;
+}
+
 /* The device event x matches, or -1. Marks it matched. */
 static int64_t match(struct ip *ip, const struct obs *x)
 {
@@ -203,10 +290,7 @@ static int64_t match(struct ip *ip, const struct obs *x)
     }
     if (weak < 0)
         return -1;
-    ip->matched[weak] = 1;
-    while (ip->lo < ip->nout && ip->matched[ip->lo])
-        ip->lo++;
-    return (int64_t)ip->out[weak];
+    return take(ip, (size_t)weak);
 }
 
 static void unexpected(struct ip *ip, const struct obs *x)
@@ -233,14 +317,29 @@ static void missing_before(struct ip *ip, size_t end)
     while (ip->lo < ip->nout && ip->out[ip->lo] < end) {
         if (!ip->matched[ip->lo]) {
             const nvt_event *ev = nvt_trace_event(ip->t, ip->out[ip->lo]);
+            if (!ip->o->strict_order && ev->type == NVT_EV_INTERRUPT &&
+                ev->u.irq.kind == NVT_IRQ_MSIX && ev->u.irq.vector < IP_MAX_VEC) {
+                /* Fewer messages than recorded, but the vector did fire around this step:
+                 * the model coalesced differently. */
+                size_t f = ip->vec_fired[(size_t)ev->device * IP_MAX_VEC + ev->u.irq.vector];
+                if (f && near_step(f - 1, step_of(ip, ip->out[ip->lo]))) {
+                    ip->res->irq_coalesced++;
+                    ip->matched[ip->lo] = ip->slot_used[ip->lo] = 1;
+                    ip->lo++;
+                    continue;
+                }
+            }
             char what[96], expected[256];
             snprintf(what, sizeof what, "missing %s", kind_name(ev->type));
             nvt_event_describe(ev, expected, sizeof expected);
             diverge(ip, ip->out[ip->lo], what, expected, "nothing");
             ip->matched[ip->lo] = 1;
         }
+        ip->slot_used[ip->lo] = 1;
         ip->lo++;
     }
+    while (ip->slot_lo < ip->lo && ip->slot_used[ip->slot_lo])
+        ip->slot_lo++;
 }
 
 /* Compares n bytes; on a difference reports from the first differing byte. The label (what,
@@ -361,35 +460,130 @@ static int cb_dma_read(void *ctx, uint64_t gpa, void *buf, uint32_t len, const n
     return 0;
 }
 
+/* Is a CQE the model posts at slot with phase where its queue's next entry goes: the slot
+ * after its previous CQE on that CQ with the same phase, or slot 0 with the phase inverted
+ * (the queue wrapped), or where the recording has it? */
+static int cqe_in_sequence(const struct ip_cqpos *prev, uint16_t slot, uint8_t phase,
+                           const nvt_event *rec)
+{
+    if (rec && rec->u.cpl.slot == slot && (rec->u.cpl.cqe[14] & 1) == phase)
+        return 1;
+    if (!prev || !prev->valid)
+        return !rec || rec->u.cpl.slot == NVT_SLOT_UNKNOWN;
+    return (slot == prev->slot + 1u && phase == prev->phase) || (slot == 0 && phase != prev->phase);
+}
+
+/* A CQE the model posts. By default it is matched to the outstanding command it completes
+ * (device, CQ, SQ id, CID), whatever the slot the recording has that command in, and checked
+ * separately for landing in the next slot of its queue with the right phase; strict_order
+ * compares it with the CQE recorded in its slot. */
+static void cqe_posted(struct ip *ip, const struct obs *x, const uint8_t *cqe, uint32_t len)
+{
+    int64_t sj = slot_record(ip, x);
+    int64_t cj = -1;
+    if (!ip->o->strict_order && cqe && len >= NVT_CQE_LEN)
+        cj = command_record(ip, x);
+    if (cj < 0 && sj >= 0 && !ip->matched[sj])
+        cj = sj; /* no such command outstanding: compared with its slot's record */
+    if (cj < 0) {
+        if (ip->o->compare)
+            unexpected(ip, x);
+        return;
+    }
+    size_t i = (size_t)take(ip, (size_t)cj);
+    const nvt_event *ev = nvt_trace_event(ip->t, i);
+    const nvt_event *sev = sj >= 0 ? nvt_trace_event(ip->t, ip->out[sj]) : NULL;
+    compare_field(ip, i, NVT_CQE_LEN, len, "CQE on CQ %u slot %u: length", x->qid, x->slot);
+    if (len < NVT_CQE_LEN || !cqe)
+        return;
+    uint8_t known[NVT_CQE_LEN];
+    for (int b = 0; b < NVT_CQE_LEN; b++)
+        known[b] = ev->u.cpl.known >> b & 1;
+    if (ip->o->strict_order) {
+        if (ev->u.cpl.slot != NVT_SLOT_UNKNOWN)
+            compare_field(ip, i, ev->u.cpl.slot, x->slot, "CQE on CQ %u: slot", x->qid);
+        compare_bytes(ip, i, ev->u.cpl.cqe, known, cqe, NVT_CQE_LEN, "CQE on CQ %u slot %u",
+                      x->qid, x->slot);
+        return;
+    }
+    if (cj != sj)
+        ip->res->reordered++;
+    uint8_t phase = cqe[14] & 1;
+    struct ip_cqpos *pos = x->qid < IP_MAX_CQ ? &ip->cqpos[(size_t)x->dev * IP_MAX_CQ + x->qid]
+                                              : NULL;
+    if (ip->o->compare && !cqe_in_sequence(pos, x->slot, phase, sev)) {
+        char what[96], e[96], g[64];
+        snprintf(what, sizeof what, "CQE on CQ %u: slot and phase tag", x->qid);
+        if (pos && pos->valid)
+            snprintf(e, sizeof e, "slot %u phase %u, or slot 0 phase %u (the queue's next entry)",
+                     pos->slot + 1u, pos->phase, !pos->phase);
+        else
+            snprintf(e, sizeof e, "slot %u phase %u (as recorded)", sev->u.cpl.slot,
+                     sev->u.cpl.cqe[14] & 1);
+        snprintf(g, sizeof g, "slot %u phase %u", x->slot, phase);
+        diverge(ip, i, what, e, g);
+    }
+    if (pos)
+        *pos = (struct ip_cqpos){x->slot, phase, 1};
+    /* The phase tag belongs to the slot (checked above), not to the command. */
+    uint8_t want[NVT_CQE_LEN], got[NVT_CQE_LEN];
+    memcpy(want, ev->u.cpl.cqe, NVT_CQE_LEN);
+    memcpy(got, cqe, NVT_CQE_LEN);
+    want[14] &= 0xfe;
+    got[14] &= 0xfe;
+    /* A status that differs where it depends on data the trace lacks (a Compare's): not
+     * comparable. */
+    if ((want[14] != got[14] || want[15] != got[15]) && known[14] &&
+        rp_cqe_status_no_data(ip->t, ip->o->keep, i, 0)) {
+        want[14] = got[14];
+        want[15] = got[15];
+        ip->res->no_data++;
+        ip->res->not_comparable++;
+    }
+    compare_bytes(ip, i, want, known, got, NVT_CQE_LEN, "CQE on CQ %u slot %u", x->qid, x->slot);
+}
+
 static int cb_dma_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len,
                         const nvt_target_dma *tag)
 {
     struct ip_ctx *c = ctx;
     struct ip *ip = c->ip;
     struct obs x = dma_obs(c->dev, gpa, len, tag, 1, buf);
+    if (x.type == NVT_EV_COMPLETION) {
+        cqe_posted(ip, &x, buf, len);
+        return 0;
+    }
     int64_t i = match_or_report(ip, &x);
     if (i < 0)
         return 0;
     const nvt_event *ev = nvt_trace_event(ip->t, (size_t)i);
-    if (x.type == NVT_EV_COMPLETION) {
-        if (ev->u.cpl.slot != NVT_SLOT_UNKNOWN)
-            compare_field(ip, (size_t)i, ev->u.cpl.slot, x.slot, "CQE on CQ %u: slot", x.qid);
-        compare_field(ip, (size_t)i, NVT_CQE_LEN, len, "CQE on CQ %u slot %u: length", x.qid,
-                      x.slot);
-        uint8_t known[NVT_CQE_LEN];
-        for (int b = 0; b < NVT_CQE_LEN; b++)
-            known[b] = ev->u.cpl.known >> b & 1;
-        if (len >= NVT_CQE_LEN && buf)
-            compare_bytes(ip, (size_t)i, ev->u.cpl.cqe, known, buf, NVT_CQE_LEN,
-                          "CQE on CQ %u slot %u", x.qid, x.slot);
-        return 0;
-    }
     uint32_t have = compare_dma_place(ip, (size_t)i, ev, gpa, len);
     if (have < len || ev->u.dma.caplen < ev->u.dma.len)
         ip->res->not_comparable++;
+    /* Admin data that depends on time or on the device's history (Timestamp, SMART) */
+    struct rp_dep dep[RP_DEP_MAX];
+    int ndep = ev->u.dma.sqid == 0 && have ? rp_dma_write_deps(ip->t, ip->o->keep, (size_t)i, 0, dep)
+                                            : 0;
+    uint8_t *known = NULL;
+    if (ndep && (known = malloc(have)) != NULL) {
+        memset(known, 1, have);
+        int time_dep = 0, data_dep = 0;
+        for (int k = 0; k < ndep; k++) {
+            if (dep[k].kind == RP_DEP_TIME && ip->o->compare_time)
+                continue;
+            for (uint32_t b = dep[k].from; b < dep[k].to && b < have; b++)
+                known[b] = 0;
+            time_dep |= dep[k].kind == RP_DEP_TIME;
+            data_dep |= dep[k].kind == RP_DEP_DATA;
+        }
+        ip->res->time_masked += (uint64_t)time_dep;
+        ip->res->no_data += (uint64_t)data_dep;
+        ip->res->not_comparable += (uint64_t)data_dep;
+    }
     if (have && buf)
-        compare_bytes(ip, (size_t)i, ev->u.dma.data, NULL, buf, have, "DMA write 0x%" PRIx64 " +%u",
-                      gpa, len);
+        compare_bytes(ip, (size_t)i, ev->u.dma.data, known, buf, have,
+                      "DMA write 0x%" PRIx64 " +%u", gpa, len);
+    free(known);
     return 0;
 }
 
@@ -399,9 +593,24 @@ static void cb_msix(void *ctx, uint16_t vector, uint64_t addr, uint32_t data)
     struct ip *ip = c->ip;
     struct obs x = {.type = NVT_EV_INTERRUPT, .dev = c->dev, .slot = NVT_IRQ_MSIX,
                     .vector = vector, .addr = addr, .data = data};
-    int64_t i = match_or_report(ip, &x);
-    if (i < 0)
+    size_t *fired = vector < IP_MAX_VEC ? &ip->vec_fired[(size_t)c->dev * IP_MAX_VEC + vector]
+                                        : NULL;
+    size_t *rec = vector < IP_MAX_VEC ? &ip->vec_matched[(size_t)c->dev * IP_MAX_VEC + vector]
+                                      : NULL;
+    if (fired)
+        *fired = ip->step + 1;
+    int64_t i = match(ip, &x);
+    if (i < 0) {
+        /* More messages than recorded, on a vector the recording has around this step: the
+         * model coalesced differently (strict_order: unexpected). */
+        if (!ip->o->strict_order && rec && *rec && near_step(*rec - 1, ip->step))
+            ip->res->irq_coalesced++;
+        else if (ip->o->compare)
+            unexpected(ip, &x);
         return;
+    }
+    if (rec)
+        *rec = step_of(ip, (size_t)i) + 1;
     const nvt_event *ev = nvt_trace_event(ip->t, (size_t)i);
     ip->res->compared++;
     if (!ip->o->compare || (ev->u.irq.data == data && (!ev->u.irq.addr || ev->u.irq.addr == addr)))
@@ -550,6 +759,10 @@ static void cleanup(struct ip *ip)
     free(ip->dstrd);
     free(ip->out);
     free(ip->matched);
+    free(ip->slot_used);
+    free(ip->cqpos);
+    free(ip->vec_fired);
+    free(ip->vec_matched);
     free(ip->act);
 }
 
@@ -573,9 +786,14 @@ static int prepare(struct ip *ip, nvt_error *err)
     }
     ip->out = malloc((nout ? nout : 1) * sizeof *ip->out);
     ip->matched = calloc(nout ? nout : 1, 1);
+    ip->slot_used = calloc(nout ? nout : 1, 1);
+    ip->cqpos = calloc(nd * IP_MAX_CQ, sizeof *ip->cqpos);
+    ip->vec_fired = calloc(nd * IP_MAX_VEC, sizeof *ip->vec_fired);
+    ip->vec_matched = calloc(nd * IP_MAX_VEC, sizeof *ip->vec_matched);
     ip->act = malloc((nact ? nact : 1) * sizeof *ip->act);
     if (!ip->dev || !ip->cbctx || !ip->host || !ip->last || !ip->dstrd || !ip->out ||
-        !ip->matched || !ip->act) {
+        !ip->matched || !ip->slot_used || !ip->cqpos || !ip->vec_fired || !ip->vec_matched ||
+        !ip->act) {
         rp_error(err, NVT_E_NOMEM, "out of memory for a trace of %zu events", ip->n);
         return -1;
     }
@@ -674,7 +892,7 @@ int rp_inproc_walk(const nvt_trace *t, const nvt_target_ops *ops, const nvt_repl
     if (res->bytes_unknown)
         ip_note(&ip, "%" PRIu64 " bytes the model read are not in the trace: it read zeros",
                 res->bytes_unknown);
-    res->status = res->divergences ? NVT_REPLAY_DIVERGED : NVT_REPLAY_CLEAN;
+    rp_final_status(t, o, res);
     rc = 0;
 out:
     cleanup(&ip);

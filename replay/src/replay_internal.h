@@ -18,6 +18,34 @@ void rp_divergence(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
                    size_t index, const char *what, const char *expected, const char *got,
                    nvt_divergence *d);
 
+/* The final status of a replay that did not crash: diverged, clean, or NVT_REPLAY_NOTHING
+ * (with res->nothing_reason) when the trace holds no device or no command, or nothing was
+ * compared: "clean" must mean that something was. */
+void rp_final_status(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_result *res);
+
+/* Parts of a recorded output the replay cannot expect to reproduce: values that depend on
+ * time (masked unless compare_time), and values that depend on data the trace lacks or the
+ * target does not have ("not comparable (no data)"). */
+enum { RP_DEP_TIME = 1, RP_DEP_DATA = 2 };
+struct rp_dep {
+    int kind;              /* RP_DEP_* */
+    uint32_t from, to;     /* byte range [from, to) of the transfer */
+};
+#define RP_DEP_MAX 6
+
+/* The SUB record of command (sqid, cid) of device dev last submitted before index i (keep:
+ * the replay's mask, or NULL), or -1. */
+int64_t rp_command_of(const nvt_trace *t, const uint8_t *keep, size_t i, uint32_t dev,
+                      uint16_t sqid, uint16_t cid);
+/* The ranges of DMA write i (device to host) that depend on time or on data: Get Features
+ * Timestamp data, the counters and times of SMART / Health Information, Persistent Event Log
+ * data, and (media_zero: the target's disks read as zeros) Read data. Returns their count. */
+int rp_dma_write_deps(const nvt_trace *t, const uint8_t *keep, size_t i, int media_zero,
+                      struct rp_dep out[RP_DEP_MAX]);
+/* 1 if the status of completion i depends on data the trace lacks: a Compare whose data the
+ * trace does not hold (or media_zero: whose media the target does not have). */
+int rp_cqe_status_no_data(const nvt_trace *t, const uint8_t *keep, size_t i, int media_zero);
+
 /* Host actions: config and MMIO accesses, doorbells, MSI-X table accesses, "qtest:" commands
  * (engine.c). Device events: SQE fetches, CQEs, DMA, interrupts. */
 int rp_is_host_action(const nvt_event *ev);

@@ -571,6 +571,30 @@ static int add_common(rp_args *a, const char *qemu, const char *machine, int acc
     return rc;
 }
 
+/* Turns a command line add_common built for the qtest accelerator into the TCG-stopped one
+ * ("-machine M,accel=tcg -S"), keeping every other word as it is. Returns 0 or -1. */
+static int args_to_tcg_stopped(rp_args *a)
+{
+    rp_args out = {0};
+    int rc = 0;
+    for (size_t i = 0; i < a->n && !rc; i++) {
+        size_t l = strlen(a->v[i]);
+        if (i == 2 && l > 12 && !strcmp(a->v[i] + l - 12, ",accel=qtest")) {
+            rc |= rp_args_addf(&out, "%.*s,accel=tcg", (int)(l - 12), a->v[i]);
+            rc |= rp_args_add(&out, "-S");
+        } else {
+            rc |= rp_args_add(&out, a->v[i]);
+        }
+    }
+    if (rc) {
+        rp_args_free(&out);
+        return -1;
+    }
+    rp_args_free(a);
+    *a = out;
+    return 0;
+}
+
 /* The machine type in a -machine value ("q35,accel=kvm" -> "q35"). */
 static void machine_type(const char *v, char *out, size_t outlen)
 {
@@ -783,6 +807,10 @@ int rp_build_args(struct eng *e, const struct rp_prescan *p, int accel_qtest, rp
     for (size_t i = 0; i < dev.n; i++)
         if (rp_args_add(out, dev.v[i]))
             goto out;
+    e->media_zero = 0;
+    for (size_t i = 0; i < out->n; i++)
+        if (strstr(out->v[i], "null-co"))
+            e->media_zero = 1; /* read data is zeros: recorded reads are not comparable */
     rc = 0;
 out:
     rp_args_free(&src);
@@ -835,7 +863,8 @@ int rp_setup(struct eng *e, const nvt_trace *t, const nvt_replay_opts *o, nvt_re
     }
     e->dev = calloc(e->ndev, sizeof *e->dev);
     e->placed = calloc(nvt_trace_count(t) ? nvt_trace_count(t) : 1, 1);
-    if (!e->dev || !e->placed) {
+    e->cpl_matched = calloc(nvt_trace_count(t) ? nvt_trace_count(t) : 1, 1);
+    if (!e->dev || !e->placed || !e->cpl_matched) {
         rp_error(err, NVT_E_NOMEM, "out of memory");
         return -1;
     }
@@ -885,9 +914,16 @@ void rp_teardown(struct eng *e)
     }
     free(e->dev);
     free(e->placed);
+    free(e->cpl_matched);
+    free(e->pend);
+    free(e->pend_sub);
     free(e->ex);
     e->dev = NULL;
     e->placed = NULL;
+    e->cpl_matched = NULL;
+    e->pend = NULL;
+    e->pend_sub = NULL;
+    e->npend = 0;
     e->ex = NULL;
 }
 
@@ -939,6 +975,12 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
         res->events += !o->keep || o->keep[i];
     if (o->target_lib)
         return rp_inproc_run(t, o, res, err);
+    if (!nvt_trace_device_count(t) && o->compare) {
+        /* Nothing to configure a target for, nothing to compare: not clean, and no QEMU. */
+        snprintf(res->accel, sizeof res->accel, "none");
+        rp_final_status(t, o, res);
+        return 0;
+    }
     struct eng e;
     int rc = -1;
     rp_args args = {0};
@@ -961,10 +1003,11 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
     int accel_qtest = o->accel != NVT_ACCEL_TCG_STOPPED;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* Built once: building copies the --copy-disks images and reports how the target was
+     * configured, neither of which a retry with TCG may do a second time. */
+    if (rp_build_args(&e, &p, accel_qtest, &args) < 0)
+        goto out;
     for (;;) {
-        rp_args_free(&args);
-        if (rp_build_args(&e, &p, accel_qtest, &args) < 0)
-            goto out;
         qt_start_opts so = {args.v, o->module_dir, o->timeout_ms, &e, rp_intx_cb, o->on_command};
         int early = 0;
         nvt_error serr;
@@ -974,6 +1017,10 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
         /* Debian's QEMU has no qtest accelerator unless its module is supplied. */
         if (o->accel == NVT_ACCEL_AUTO && accel_qtest && early && strstr(serr.msg, "accelerator")) {
             accel_qtest = 0;
+            if (args_to_tcg_stopped(&args) < 0) {
+                rp_error(err, NVT_E_NOMEM, "out of memory");
+                goto out;
+            }
             continue;
         }
         *err = serr;
@@ -1013,7 +1060,7 @@ int nvt_replay_run(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_resu
     e.q = NULL;
     res->seconds = seconds_since(&t0);
     if (res->status != NVT_REPLAY_CRASHED)
-        res->status = res->divergences ? NVT_REPLAY_DIVERGED : NVT_REPLAY_CLEAN;
+        rp_final_status(t, o, res);
     if (res->sqes_rebuilt)
         rp_note(&e, "%" PRIu64 " SQEs rebuilt from reconstructed records: bytes the trace does not "
                     "know were sent as zero",

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nvmetrace/nvme.h"
 #include "replay_internal.h"
 
 struct nvt_trace {
@@ -195,4 +196,135 @@ void rp_fmt_bytes(const uint8_t *b, const uint8_t *known, size_t n, int group, c
         }
     }
     out[o < outlen ? o : outlen - 1] = 0;
+}
+
+void rp_final_status(const nvt_trace *t, const nvt_replay_opts *o, nvt_replay_result *res)
+{
+    res->nothing_reason[0] = 0;
+    if (res->divergences) {
+        res->status = NVT_REPLAY_DIVERGED;
+        return;
+    }
+    res->status = NVT_REPLAY_CLEAN;
+    if (!o->compare)
+        return; /* only driven (minimize): nothing was meant to be compared */
+    size_t commands = 0, n = nvt_trace_count(t);
+    for (size_t i = 0; i < n && !commands; i++)
+        commands = (!o->keep || o->keep[i]) && nvt_trace_event(t, i)->type == NVT_EV_SUBMISSION;
+    /* A trace of register accesses only (a qtest script, a device that is not NVMe) may
+     * still compare read values: that is something. */
+    const char *why = !nvt_trace_device_count(t) ? "the trace holds no device"
+                      : res->compared            ? NULL
+                      : !commands ? "the trace holds no NVMe command and no read value to compare"
+                                  : "no output of the target was compared";
+    if (why) {
+        res->status = NVT_REPLAY_NOTHING;
+        snprintf(res->nothing_reason, sizeof res->nothing_reason, "%s", why);
+    }
+}
+
+/* ---- outputs that depend on time or on data the trace lacks ---- */
+
+#define DEP_SCAN 100000 /* how far back a data transfer's command is looked for */
+
+int64_t rp_command_of(const nvt_trace *t, const uint8_t *keep, size_t i, uint32_t dev,
+                      uint16_t sqid, uint16_t cid)
+{
+    for (size_t j = i; j-- > 0 && i - j <= DEP_SCAN;) {
+        const nvt_event *ev = nvt_trace_event(t, j);
+        if (ev->type == NVT_EV_SUBMISSION && ev->device == dev && ev->u.sub.qid == sqid &&
+            (ev->u.sub.known & 0xc) == 0xc && rp_le(ev->u.sub.sqe + 2, 2) == cid)
+            return !keep || keep[j] ? (int64_t)j : -1;
+    }
+    return -1;
+}
+
+static int dep_add(struct rp_dep *out, int n, int kind, uint32_t from, uint32_t to)
+{
+    if (n < RP_DEP_MAX)
+        out[n++] = (struct rp_dep){kind, from, to};
+    return n;
+}
+
+int rp_dma_write_deps(const nvt_trace *t, const uint8_t *keep, size_t i, int media_zero,
+                      struct rp_dep out[RP_DEP_MAX])
+{
+    const nvt_event *ev = nvt_trace_event(t, i);
+    if (!ev || ev->type != NVT_EV_DMA_WRITE || ev->u.dma.sqid == 0xffff)
+        return 0;
+    int64_t s = rp_command_of(t, keep, i, ev->device, ev->u.dma.sqid, ev->u.dma.cid);
+    if (s < 0)
+        return 0;
+    const nvt_event *sub = nvt_trace_event(t, (size_t)s);
+    const uint8_t *sqe = sub->u.sub.sqe;
+    uint32_t all = ev->u.dma.len;
+    if (sub->u.sub.qid != 0)
+        return media_zero && sqe[0] == NVME_IO_READ ? dep_add(out, 0, RP_DEP_DATA, 0, all) : 0;
+    uint8_t id = (uint8_t)rp_le(sqe + 40, 4); /* CDW10: FID, or LID */
+    if (sqe[0] == NVME_ADMIN_GET_FEATURES && id == NVME_FID_TIMESTAMP)
+        return dep_add(out, 0, RP_DEP_TIME, 0, all);
+    if (sqe[0] != NVME_ADMIN_GET_LOG_PAGE)
+        return 0;
+    if (id == NVME_LID_PERSISTENT_EVENT)
+        return dep_add(out, 0, RP_DEP_TIME, 0, all);
+    if (id != NVME_LID_SMART)
+        return 0;
+    /* Where this transfer sits in the log page: the page offset (CDW12/13) plus its place
+     * in the command's first data page; elsewhere (a later PRP page) unknown: all masked. */
+    uint64_t lpo = rp_le(sqe + 48, 8), prp1 = rp_le(sqe + 24, 8);
+    uint64_t first_page = 4096 - (prp1 & 0xfff);
+    if (ev->u.dma.gpa < prp1 || ev->u.dma.gpa - prp1 >= first_page)
+        return dep_add(out, 0, RP_DEP_DATA, 0, all);
+    uint64_t base = lpo + (ev->u.dma.gpa - prp1); /* log offset of the transfer's byte 0 */
+    static const struct {
+        int kind;
+        uint32_t from, to;
+    } smart[] = {
+        {RP_DEP_DATA, NVME_SMART_DATA_UNITS_READ, NVME_SMART_HOST_WRITE_CMDS + 16},
+        {RP_DEP_TIME, NVME_SMART_CTRL_BUSY_TIME, NVME_SMART_CTRL_BUSY_TIME + 16},
+        {RP_DEP_DATA, NVME_SMART_POWER_CYCLES, NVME_SMART_POWER_CYCLES + 16},
+        {RP_DEP_TIME, NVME_SMART_POWER_ON_HOURS, NVME_SMART_POWER_ON_HOURS + 16},
+        {RP_DEP_DATA, NVME_SMART_UNSAFE_SHUTDOWNS, NVME_SMART_UNSAFE_SHUTDOWNS + 16},
+    };
+    int n = 0;
+    for (size_t k = 0; k < sizeof smart / sizeof smart[0]; k++) {
+        uint64_t from = smart[k].from > base ? smart[k].from - base : 0;
+        uint64_t to = smart[k].to > base ? smart[k].to - base : 0;
+        if (to > all)
+            to = all;
+        if (from < to)
+            n = dep_add(out, n, smart[k].kind, (uint32_t)from, (uint32_t)to);
+    }
+    return n;
+}
+
+int rp_cqe_status_no_data(const nvt_trace *t, const uint8_t *keep, size_t i, int media_zero)
+{
+    const nvt_event *ev = nvt_trace_event(t, i);
+    if (!ev || ev->type != NVT_EV_COMPLETION || (ev->u.cpl.known & 0x3c00) != 0x3c00)
+        return 0;
+    uint16_t sqid = (uint16_t)rp_le(ev->u.cpl.cqe + 10, 2);
+    uint16_t cid = (uint16_t)rp_le(ev->u.cpl.cqe + 12, 2);
+    if (sqid == 0)
+        return 0;
+    int64_t s = rp_command_of(t, keep, i, ev->device, sqid, cid);
+    if (s < 0)
+        return 0;
+    const nvt_event *sub = nvt_trace_event(t, (size_t)s);
+    if (!(sub->u.sub.known & 1) || sub->u.sub.sqe[0] != NVME_IO_COMPARE)
+        return 0;
+    if (media_zero)
+        return 1;
+    /* The data the controller compares with the media: the command's DMA reads, in full. */
+    uint64_t have = 0;
+    for (size_t j = (size_t)s + 1; j < i; j++) {
+        const nvt_event *x = nvt_trace_event(t, j);
+        if (x->type == NVT_EV_DMA_READ && x->device == ev->device && x->u.dma.sqid == sqid &&
+            x->u.dma.cid == cid && (!keep || keep[j])) {
+            if (x->u.dma.caplen < x->u.dma.len)
+                return 1;
+            have += x->u.dma.len;
+        }
+    }
+    return have == 0; /* a log import, or a capture without data */
 }

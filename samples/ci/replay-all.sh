@@ -20,7 +20,8 @@
 #
 # Exit status: 0 every trace ended as expected, 1 some did not, 2 usage error. A trace the
 # replay cannot even run (exit 2: unreadable or impossible trace; 4: QEMU missing or refusing
-# its options) always fails. On failure the replay's report is printed.
+# its options) always fails, and so does one in which nothing was compared (exit 5: no device
+# or no NVMe command): an empty replay is not a pass. On failure the replay's report is printed.
 set -u
 nvt=nvmetrace
 config=""
@@ -87,6 +88,7 @@ for t in "${traces[@]}"; do
     0) got=clean ;;
     1) got=diverged ;;
     3) got=crashed ;;
+    5) got="nothing compared" ;;
     *) got="error (exit $rc)" ;;
   esac
   sig=$(sed -n 's/^  signature: //p' "$out")

@@ -14,7 +14,9 @@ struct lint_case {
 extern const struct lint_case lint_cases[];
 extern const unsigned n_lint_cases;
 
-/* Fills s for a case name: "clean", "RULE.fail", "RULE.pass", "diff-a", "diff-b".
+/* Fills s for a case name: "clean", "RULE.fail", "RULE.pass", "diff-a", "diff-b",
+ * "no-commands", "no-device", "import-warnings", "qemu-9.1", "qemu-9.1-import", "qemu-10.0",
+ * "vendor-opcode", "long-comment".
  * Returns 0, or -1 if the name is unknown. */
 int case_scenario(const char *name, struct scen *s);
 

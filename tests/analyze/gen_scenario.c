@@ -1,5 +1,5 @@
 /* nvt-gen-scenario OUT CASE [N_IO]: writes a named scenario (tests/analyze/cases.c) with the
- * project's writer. CASE: clean, RULE.fail, RULE.pass, RULE.N.fail, diff-a, diff-b. */
+ * project's writer. CASE: one of the names case_scenario (cases.h) knows. */
 #include <stdio.h>
 #include <stdlib.h>
 

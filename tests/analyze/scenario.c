@@ -57,6 +57,8 @@ static void emit(struct gen *g, uint32_t dev, nvt_event *ev, uint32_t gap)
 static void cfg(struct gen *g, uint32_t dev, int write, uint16_t off, uint8_t size, uint32_t v)
 {
     nvt_event ev = {.type = write ? NVT_EV_CFG_WRITE : NVT_EV_CFG_READ};
+    if (g->s->as_import)
+        ev.flags = NVT_F_RECONSTRUCTED; /* QEMU's log prints no access size */
     ev.u.cfg.offset = off;
     ev.u.cfg.size = size;
     ev.u.cfg.value = v;
@@ -71,6 +73,11 @@ static void reg(struct gen *g, uint32_t dev, int write, uint32_t off, uint8_t si
     ev.u.mmio.offset = off;
     ev.u.mmio.value = v;
     ev.u.mmio.gpa = g->bar_gpa + off;
+    if (g->s->as_import && !write) {
+        /* QEMU 7.2's log prints no MMIO read value */
+        ev.flags = NVT_F_VALUE_UNKNOWN;
+        ev.u.mmio.value = 0;
+    }
     emit(g, dev, &ev, 100);
 }
 
@@ -115,6 +122,8 @@ static void irq(struct gen *g, uint32_t dev, uint16_t vector)
 static void dma(struct gen *g, uint32_t dev, int write, uint64_t gpa, uint32_t len,
                 const uint8_t *data, uint32_t caplen, uint16_t sqid, uint16_t cid)
 {
+    if (g->s->as_import)
+        return; /* the log carries no data */
     nvt_event ev = {.type = write ? NVT_EV_DMA_WRITE : NVT_EV_DMA_READ};
     ev.flags = caplen < len ? NVT_F_TRUNCATED : 0;
     ev.u.dma.gpa = gpa;
@@ -143,6 +152,17 @@ static void fetch(struct gen *g, uint32_t dev, struct qp *q, const uint8_t sqe[6
     ev.u.sub.slot = (uint16_t)q->sq_head;
     ev.u.sub.known = UINT64_MAX;
     memcpy(ev.u.sub.sqe, sqe, 64);
+    if (g->s->as_import) {
+        /* opcode, flags, CID, PRP1/2 and CDW10-12 known; NSID unknown, and for I/O the SLBA
+         * (CDW10-11) too, as in the importer's records of Identify and of SeaBIOS's reads */
+        ev.flags = NVT_F_RECONSTRUCTED;
+        ev.u.sub.known = 0x000fffffff00000full;
+        if (q->sqid)
+            ev.u.sub.known &= ~0x0000ff0000000000ull;
+        for (unsigned b = 0; b < 64; b++)
+            if (!(ev.u.sub.known >> b & 1))
+                ev.u.sub.sqe[b] = 0;
+    }
     q->sq_head = (q->sq_head + 1) % q->sq_size;
     emit(g, dev, &ev, 150);
 }
@@ -160,6 +180,12 @@ static void post(struct gen *g, uint32_t dev, struct qp *q, uint16_t cid, uint16
     put16(ev.u.cpl.cqe + 10, q->sqid);
     put16(ev.u.cpl.cqe + 12, cid);
     put16(ev.u.cpl.cqe + 14, (uint16_t)(status << 1 | (q->phase & 1)));
+    if (g->s->as_import) {
+        /* DW0, SQ id, CID and status; DW1 and SQ head unknown */
+        ev.flags = NVT_F_RECONSTRUCTED;
+        ev.u.cpl.known = 0xfc0f;
+        memset(ev.u.cpl.cqe + 4, 0, 6);
+    }
     q->cq_tail++;
     if (q->cq_tail == q->cq_size) {
         q->cq_tail = 0;
@@ -209,8 +235,18 @@ static void pci_bringup(struct gen *g, uint32_t dev)
     cfg(g, dev, 0, 0x00, 4, 0x00101b36);
     cfg(g, dev, 0, 0x08, 4, 0x01080202);
     cfg(g, dev, 0, 0x34, 1, 0x40);
-    /* MSI-X capability at 0x40: id 0x11, next 0, Message Control = table size - 1 */
-    cfg(g, dev, 0, 0x40, 4, 0x11u | (table - 1) << 16);
+    /* MSI-X capability at 0x40: id 0x11, next 0 (0x80 with the PCIe capability),
+     * Message Control = table size - 1 */
+    cfg(g, dev, 0, 0x40, 4, 0x11u | (s->qemu ? 0x80u << 8 : 0u) | (table - 1) << 16);
+    if (s->qemu) {
+        /* PCI Express capability at 0x80 (version 2, endpoint), Device Capabilities at 0x84:
+         * RBER, FLR, and Extended Tag Field Supported from 9.2 */
+        cfg(g, dev, 0, 0x80, 4, 0x00020010);
+        cfg(g, dev, 0, 0x84, 4, 0x10008000u | (s->qemu >= 92 ? 0x20u : 0u));
+        /* subsystem vendor and id, as Linux reads them */
+        cfg(g, dev, 0, 0x2c, 2, 0x1af4);
+        cfg(g, dev, 0, 0x2e, 2, 0x1100);
+    }
     /* BAR0 sizing with decoding off, as the PCI spec describes */
     cfg(g, dev, 0, 0x04, 2, 0x0000);
     cfg(g, dev, 1, 0x10, 4, 0xffffffff);
@@ -284,9 +320,11 @@ static void identify_ctrl_data(const struct scen *s, uint8_t *d)
     d[525] = 1;
 }
 
-static void identify_ns_data(uint8_t *d)
+static void identify_ns_data(const struct scen *s, uint8_t *d)
 {
     memset(d, 0, 4096);
+    if (s->qemu)
+        d[24] = s->qemu >= 92 ? 0x34 : 0x14; /* NSFEAT: + optimal performance fields in 9.2 */
     put64(d, 0x100000);
     put64(d + 8, 0x100000);
     put64(d + 16, 0x2000);
@@ -304,6 +342,10 @@ static void device(struct gen *g, uint32_t dev)
 
     /* controller bring-up: NVMe 1.4 sec. 7.6.1 */
     uint64_t cap = 0x7ffull | 1ull << 16 | 0x0full << 24 | 1ull << 37 | 4ull << 52;
+    if (s->qemu)
+        cap = s->qemu >= 100 ? 0x004008200f0107ffull : 0x004018200f0107ffull;
+    if (s->cap)
+        cap = s->cap;
     reg(g, dev, 0, 0x00, 8, cap);
     reg(g, dev, 0, 0x08, 4, 0x00010400);
     reg(g, dev, 0, 0x1c, 4, 0);
@@ -322,11 +364,15 @@ static void device(struct gen *g, uint32_t dev)
     struct qp adm = {0, 0, 0, 32, 32, 0, 0, 0, 0, 1, 0, 1, 0};
     uint8_t sqe[64];
     static uint8_t data[4096];
+    if (s->no_commands) {
+        reg(g, dev, 1, 0x14, 4, cc | 0x4000u); /* shut down without a command */
+        return;
+    }
     identify_ctrl_data(s, data);
     sqe_init(sqe, 0x06, 0, 0, 0x20000000ull + dev * 0x100000ull);
     put32(sqe + 40, 1);
     command(g, dev, &adm, sqe, 1, 4096, data, 4096, 0, 0);
-    identify_ns_data(data);
+    identify_ns_data(s, data);
     sqe_init(sqe, 0x06, 0, 1, 0x20001000ull + dev * 0x100000ull);
     command(g, dev, &adm, sqe, 1, 4096, data, 4096, 0, 0);
     sqe_init(sqe, 0x09, 0, 0, 0);
@@ -359,6 +405,10 @@ static void device(struct gen *g, uint32_t dev)
     command(g, dev, &adm, sqe, 0, 0, NULL, 0,
             (uint16_t)(s->identify_status ? s->identify_status : 2), 0);
 
+    if (s->vendor_opcode) {
+        sqe_init(sqe, s->vendor_opcode, 0, 0, 0);
+        command(g, dev, &adm, sqe, 0, 0, NULL, 0, 0, 0);
+    }
     if (s->bar_move_decoding || s->bar_move_ok || s->stale_gpa)
         bar_move(g, dev);
     if (s->cc_change == 1)
@@ -437,10 +487,18 @@ int scen_write(const char *path, const struct scen *s, nvt_error *err)
     g.now = 1795403926000000000ull;
     g.rng = 12345;
     nvt_writer_opts o = {.comment = "synthetic scenario from tests/analyze/scenario.c"};
+    char comment[601];
+    if (s->long_comment) {
+        /* words of 10 bytes, the last one "-nographic" */
+        for (int i = 0; i < 60; i++)
+            memcpy(comment + 10 * i, i == 59 ? "-nographic" : "-device x ", 10);
+        comment[600] = 0;
+        o.comment = comment;
+    }
     g.w = nvt_writer_open(path, &o, err);
     if (!g.w)
         return -1;
-    int ndev = s->devices ? s->devices : 1;
+    int ndev = s->no_devices ? 0 : s->devices ? s->devices : 1;
     for (int d = 0; d < ndev; d++) {
         nvt_device dev;
         memset(&dev, 0, sizeof dev);
@@ -449,6 +507,12 @@ int scen_write(const char *path, const struct scen *s, nvt_error *err)
         dev.device_id = 0x0010;
         dev.class_code = 0x010802;
         dev.revision = 2;
+        if (s->qemu && !s->as_import) {
+            /* the tap knows them at once; the importer publishes the function before the
+             * guest reads them, with 0 (unknown) */
+            dev.subsys_vendor_id = 0x1af4;
+            dev.subsys_id = 0x1100;
+        }
         snprintf(dev.model, sizeof dev.model, "nvme");
         snprintf(dev.emulator, sizeof dev.emulator, "scenario");
         if (nvt_writer_add_device(g.w, &dev, err) < 0) {
@@ -462,7 +526,9 @@ int scen_write(const char *path, const struct scen *s, nvt_error *err)
     st.u.stats.recorded = nvt_writer_next_seq(g.w) + 1;
     st.u.stats.dropped = s->dropped;
     st.u.stats.overflows = s->dropped ? 1 : 0;
-    emit(&g, 0, &st, 100);
+    st.u.stats.warnings = s->import_warnings;
+    if (ndev) /* a record belongs to a device: with none, the file holds only its header */
+        emit(&g, 0, &st, 100);
     if (g.failed) {
         nvt_writer_close(g.w, NULL);
         return -1;

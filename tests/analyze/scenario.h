@@ -39,6 +39,22 @@ struct scen {
     int reserved_sqe;        /* an SQE with CDW0 bits 13:10 set */
     int cq_overrun;          /* CQ 1 of 4 entries filled without head doorbells */
     uint64_t dropped;        /* CAPTURE_STATS dropped count */
+    /* ---- what a trace holds (empty-success and fidelity tests) ---- */
+    int no_commands;         /* PCI and register bring-up only: no submission at all */
+    int no_devices;          /* no traced function: only the CAPTURE_STATS record */
+    uint64_t import_warnings; /* CAPTURE_STATS importer warnings */
+    /* The device as one QEMU line shows it (design.md, "Facts measured 2026-12-07"), with a
+     * PCI Express capability and the subsystem ids read from config space: 91 = QEMU 9.1
+     * (CAP 0x004018200f0107ff, Device Capabilities without Extended Tag, NSFEAT 0x14),
+     * 100 = QEMU 10.0 (CAP 0x004008200f0107ff, Extended Tag Field Supported, NSFEAT 0x34). */
+    int qemu;
+    uint64_t cap;            /* CAP as the device reports it (0: the default, or qemu's) */
+    /* The same session as a QEMU log import records it: SUB/CPL reconstructed with the
+     * known-byte masks the importer gives (NSID and SLBA unknown), register reads without
+     * values, config reads with guessed sizes, no DMA data, no subsystem ids in the IDB. */
+    int as_import;
+    uint8_t vendor_opcode;   /* one admin command with this opcode (C0h-FFh: vendor specific) */
+    int long_comment;        /* a section comment of 600 bytes (a QEMU command line) */
 };
 
 /* Writes the scenario to path. Returns 0, or -1 with err filled. */

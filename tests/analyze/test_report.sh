@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nvmetrace report renders in headless Chromium with no console message, draws every chart
 # (one latency histogram per opcode with a latency, one depth chart per submission queue, one
-# timeline bar per command), lists the lint findings, and loads nothing from anywhere.
+# timeline bar per command), lists the lint findings, and loads nothing from anywhere. A trace
+# without commands gets a "Nothing to judge" banner.
 # usage: test_report.sh NVMETRACE NVT-GEN-SCENARIO SAMPLES_DIR WORKDIR
 set -uo pipefail
 nvt=$1 gen=$2 samples=$3 work=$4/report
@@ -76,6 +77,17 @@ check "empty: report written" "$nvt" report "$work/empty.pcapng" -o "$work/empty
 check "empty: chromium ran" render "$work/empty.html" "$work/empty"
 check "empty: page script finished" grep -q 'data-rendered="yes"' "$work/empty.dom"
 check "empty: no console message" test "$(grep -cE ':CONSOLE|Uncaught' "$work/empty.log")" -eq 0
+check "empty: the banner says there is nothing to judge" \
+  grep -q '<p class="nothing" id="nothing">Nothing to judge: no NVMe commands in the trace. ' "$work/empty.dom"
+"$nvt" report "$work/empty.pcapng" -o "$work/empty2.html" 2>"$work/empty.err"
+check "empty: exit 0 (the page is written)" test $? -eq 0
+check "empty: stderr says so" grep -qx "nvmetrace report: $work/empty.pcapng: nothing to judge: no NVMe commands in the trace (the report says so)" "$work/empty.err"
+check "clean: no banner" test "$(grep -c 'class="nothing"' "$work/clean.html")" -eq 0
+# the trace comment (a QEMU command line) whole, not cut at 255 bytes
+"$gen" "$work/comment.pcapng" long-comment
+check "comment: report written" "$nvt" report "$work/comment.pcapng" -o "$work/comment.html"
+check "comment: all 600 bytes, to its last word" \
+  grep -q "<p class=\"comment\">\(-device x \)\{59\}-nographic</p>" "$work/comment.html"
 for s in "$samples"/*.pcapng.zst; do
   [ -e "$s" ] || continue
   report_case "$(basename "$s" .pcapng.zst)" "$s"

@@ -141,7 +141,9 @@ size_t count_lines(const char *text, const char *name, const char *arg_prefix)
         const char *eol = strchr(p, '\n');
         if (!eol)
             eol = p + strlen(p);
-        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        /* "tid@sec.usec:name" (QEMU 7.2-10.0) or "YYYY-MM-DDTHH:MM:SS.ffffffZ name" (10.1+) */
+        const char *z = (eol - p > 21 && p[10] == 'T') ? memchr(p, 'Z', (size_t)(eol - p)) : NULL;
+        const char *colon = z && z + 1 < eol && z[1] == ' ' ? z + 1 : memchr(p, ':', (size_t)(eol - p));
         if (colon) {
             const char *ev = colon + 1;
             if ((size_t)(eol - ev) >= nlen && memcmp(ev, name, nlen) == 0 &&

@@ -38,7 +38,8 @@ char *load_zst(const char *path, size_t *len);
 int import_text(const char *text, size_t len, const nvt_qemu_import_opts *opts,
                 struct mem_sink *m, nvt_qemu_import_stats *st, nvt_error *err);
 
-/* Number of lines of text whose event name is name (exact match after the "tid@ts:" prefix)
+/* Number of lines of text whose event name is name (exact match after the "tid@ts:" prefix
+ * of QEMU 7.2-10.0 or the "YYYY-MM-DDTHH:MM:SS.ffffffZ " prefix of 10.1+)
  * and, if arg_prefix is not NULL, whose arguments start with arg_prefix. */
 size_t count_lines(const char *text, const char *name, const char *arg_prefix);
 

@@ -63,6 +63,38 @@ check "unknown event: named in the summary annotation" grep -q "virtio_blk_submi
 check "--all-devices: more than one device" grep -qE "^devices: +([2-9]|[1-9][0-9])" "$T/info"
 check "--all-devices: the MCH is there" grep -q "mch 8086:29c0" "$T/info"
 
+# QEMU 10.0: empty-slot reads counted, not kept, never devices (real log, data/README.md)
+zstd -dcq "$DATA/boot-qemu-10.0.log.zst" >"$T/boot10.log"
+"$NVT" import qemu-log "$T/boot10.log" -o "$T/b10.pcapng" --all-devices >"$T/out" 2>"$T/err"
+check "10.0 log: exit 0" [ $? -eq 0 ]
+check "10.0 log: empty-slot reads reported" grep -q "24883 config reads of empty slots left out" "$T/out"
+"$NVT" info "$T/b10.pcapng" >"$T/info"
+check "10.0 log, --all-devices: the real functions only" grep -qE "^devices: +[2-9]\$" "$T/info"
+
+# QEMU 10.1+ prefix: the 7.2 log with its "tid@sec.usec:" prefixes in the ISO-8601 form
+sed 's/^[0-9]*@\([0-9]*\)\.\([0-9]*\):/2026-12-07T17:37:22.\2Z /' "$T/boot.log" >"$T/iso.log"
+"$NVT" import qemu-log "$T/iso.log" -o "$T/iso.pcapng" >"$T/out" 2>"$T/err"
+check "ISO-8601 log: exit 0" [ $? -eq 0 ]
+"$NVT" info "$T/iso.pcapng" >"$T/info"
+check "ISO-8601 log: every command" grep -qE "^ *SUB +$subs\$" "$T/info"
+check "ISO-8601 log: the device says the QEMU line" grep -q "(QEMU 10.1 or later (ISO-8601 log))" "$T/info"
+
+# never an empty success: exit 1 and the reason, for an empty log, a log of unknown events
+# only, and one without any NVMe event
+: >"$T/empty.log"
+"$NVT" import qemu-log "$T/empty.log" -o "$T/e.pcapng" >"$T/out" 2>"$T/err"
+check "empty log: exit 1" [ $? -eq 1 ]
+check "empty log: says so" grep -q "empty.log: the log is empty" "$T/err"
+sed 's/:pci_/:x_pci_/; s/:msix_/:x_msix_/' "$T/boot.log" >"$T/renamed.log"
+"$NVT" import qemu-log "$T/renamed.log" -o "$T/r.pcapng" >"$T/out" 2>"$T/err"
+check "all-unknown log: exit 1" [ $? -eq 1 ]
+check "all-unknown log: says so" grep -q "$lines of $lines lines could not be read" "$T/err"
+grep -v ':pci_nvme_' "$T/boot.log" >"$T/nonvme.log"
+"$NVT" import qemu-log "$T/nonvme.log" -o "$T/n.pcapng" >"$T/out" 2>"$T/err"
+check "no NVMe events: exit 1" [ $? -eq 1 ]
+check "no NVMe events: says so" grep -q "no pci_nvme_\* event in" "$T/err"
+check "no NVMe events: the trace is kept" "$NVT" info "$T/n.pcapng" >/dev/null
+
 # usage errors
 "$NVT" import qemu-log "$T/boot.log" 2>/dev/null
 check "no -o: exit 2" [ $? -eq 2 ]

@@ -18,6 +18,15 @@
  *   identify (a byte of Identify data), irq (an interrupt on the wrong vector), cfg (a config
  *   read), eventidx (a shadow-doorbell EventIdx write); hole puts the I/O completion queue
  *   in the PCI hole, where no target can have RAM (an input error, not a divergence).
+ *   pair replaces the I/O by two Writes submitted with one doorbell, their CQEs recorded in
+ *   submission order (as a raw-file disk completed them): QEMU 7.2 on a null-co disk posts
+ *   them the other way round (its block layer's completion bottom halves run last-scheduled
+ *   first), which a replay must not call a divergence. pair-status also records the second
+ *   Write's status wrong (Invalid Field); pair-missing adds a CQE for a command never
+ *   submitted. Replay these with a null-co disk (the Writes' data is not compared).
+ *   time adds a Get Features Timestamp whose data (a timestamp of the day it was recorded)
+ *   no replay reproduces; compare replaces the I/O by a Compare recorded as a QEMU log
+ *   import records it (no data) with status Compare Failure, which depends on that data.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +244,9 @@ int main(int argc, char **argv)
         wrong = argv[4];
     else if (argc == 5 && !strcmp(argv[3], "--io"))
         cycles = atoi(argv[4]) > 0 ? atoi(argv[4]) : 1;
+    int pair = !strncmp(wrong, "pair", 4), compare = !strcmp(wrong, "compare");
+    if (pair || compare)
+        cycles = 0;
     const char *disk = argv[2];
     FILE *img = fopen(disk, "wb");
     if (!img) {
@@ -371,10 +383,19 @@ int main(int argc, char **argv)
     put32(sqe + 40, 0xff);
     admin(sqe, NULL, 0, 0, 0, !strcmp(wrong, "cqe") ? 0x0000 : 0x4002, 1);
 
+    if (!strcmp(wrong, "time")) {
+        /* Get Features, Timestamp: 6 bytes of milliseconds since 1970 (2026-12-07) and the
+         * attributes byte (timestamp set by a host, not stopped). */
+        sqe_init(sqe, 0x0a, cid++, 0, IDBUF, 0);
+        put32(sqe + 40, 0x0e);
+        static const uint8_t ts[8] = {0x40, 0x3a, 0x8b, 0xfb, 0x9a, 0x01, 0x02, 0x00};
+        admin(sqe, ts, 8, 8, 0, 0, 1);
+    }
+
     /* ---- I/O on SQ 1 with shadow doorbells ---- */
     uint16_t tail = 0, head = 0;
     int phase = 1;
-    static uint8_t wbuf[4 * 4096], rbuf[64];
+    static uint8_t wbuf[4 * 4096], rbuf[64], pair_sqe[2][64];
     for (size_t i = 0; i < sizeof wbuf; i++)
         wbuf[i] = (uint8_t)(0xa0 ^ (i * 13));
     struct io {
@@ -434,6 +455,46 @@ int main(int argc, char **argv)
         if (!head)
             phase ^= 1;
         doorbell(1, 1, head);
+    }
+
+    if (compare) {
+        /* A Compare of LBA 0 whose data the trace does not hold, failed when recorded. */
+        uint8_t v4[4];
+        sqe_init(sqe, 0x05, 0x300, 1, DATA, 0);
+        memcpy(pair_sqe[0], sqe, sizeof sqe);
+        doorbell(1, 0, 1);
+        put32(v4, 1);
+        dma(0, DBS + 8, 4, v4, 4, 0xffff, 0xffff);
+        sub(1, 0, pair_sqe[0]);
+        dma(1, EIS + 8, 4, v4, 4, 0xffff, 0xffff);
+        cpl(1, 0, 0, 1, 1, 0x300, 0x4285, 1); /* DNR, Media and Data Integrity / Compare Failure */
+        irq_msix(1, 0x4022);
+        doorbell(1, 1, 1);
+    }
+    if (pair) {
+        /* Two Writes outstanding together: one doorbell, both fetched, then both completed. */
+        static const uint64_t slba[2] = {32, 48};
+        uint8_t v4[4];
+        for (uint16_t k = 0; k < 2; k++) {
+            sqe_init(sqe, 0x01, (uint16_t)(0x200 + k), 1, DATA + k * 0x10000ull, 0);
+            put64(sqe + 40, slba[k]);
+            put32(sqe + 48, 7);
+            memcpy(pair_sqe[k], sqe, sizeof sqe);
+        }
+        doorbell(1, 0, 2);
+        put32(v4, 2);
+        dma(0, DBS + 8, 4, v4, 4, 0xffff, 0xffff);
+        for (uint16_t k = 0; k < 2; k++) {
+            sub(1, k, pair_sqe[k]);
+            dma(0, DATA + k * 0x10000ull, 4096, wbuf + 4096 * k, 4096, 1, (uint16_t)(0x200 + k));
+        }
+        dma(1, EIS + 8, 4, v4, 4, 0xffff, 0xffff);
+        cpl(1, 0, 0, 2, 1, 0x200, 0, 1);
+        cpl(1, 1, 0, 2, 1, 0x201, !strcmp(wrong, "pair-status") ? 0x0002 : 0, 1);
+        if (!strcmp(wrong, "pair-missing"))
+            cpl(1, 2, 0, 2, 1, 0x202, 0, 1);
+        irq_msix(1, 0x4022);
+        doorbell(1, 1, !strcmp(wrong, "pair-missing") ? 3 : 2);
     }
 
     /* ---- normal shutdown ---- */

@@ -53,7 +53,9 @@ if grep -q "OPC=Identify\|IO  SQ=" "$tmp/out"; then bad "the minimized trace sti
 expect_rc 3 "$nvt" replay --target "qemu:$crashq" "$tmp/min.pcapng"
 expect_grep "crash: QEMU died at event 104" "$tmp/out"
 expect_grep "  signature: SIGSEGV" "$tmp/out"
-expect_rc 0 "$nvt" replay "$tmp/min.pcapng"
+# Into Debian's QEMU it does not crash; minimize dropped every output, so nothing is compared.
+expect_rc 5 "$nvt" replay "$tmp/min.pcapng"
+expect_grep "result: nothing compared (no output of the target was compared)" "$tmp/out"
 
 # ---- minimize --shrink-setup: back to the reproducer ----
 expect_rc 0 "$nvt" minimize --quiet --shrink-setup --target "qemu:$crashq" "$boot" -o "$tmp/min1.pcapng"
@@ -72,7 +74,9 @@ expect_rc 0 "$qimport" "$sample/reproducer.sh" "$tmp/repro.pcapng"
 expect_rc 3 "$nvt" replay --target "qemu:$crashq" "$tmp/repro.pcapng"
 expect_grep "crash: QEMU died at event 3 (last event it answered: 2)" "$tmp/out"
 expect_grep "  signature: SIGSEGV" "$tmp/out"
-expect_rc 0 "$nvt" replay "$tmp/repro.pcapng"
-expect_grep "result: clean" "$tmp/out"
+# Into Debian's QEMU it does not crash, but it holds no NVMe command and compares nothing:
+# not "clean" (exit 5).
+expect_rc 5 "$nvt" replay "$tmp/repro.pcapng"
+expect_grep "result: nothing compared (the trace holds no NVMe command and no read value to compare)" "$tmp/out"
 
 finish

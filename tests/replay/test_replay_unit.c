@@ -1,5 +1,6 @@
 /* libnvtreplay without QEMU: qtest script import (both forms), export of what was imported and
- * import again, crash signatures, in-memory traces written with a keep mask. */
+ * import again, crash signatures, in-memory traces written with a keep mask, which outputs
+ * depend on time or on data a trace lacks, and "clean" needing something compared. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "../unit/test.h"
 #include "nvmetrace/replay.h"
+#include "../../replay/src/replay_internal.h"
 
 /* A reproducer in the form of QEMU bug reports (this one drives the PMRCTL crash of QEMU issue
  * #362 on a QEMU without its fix): the NVMe device lands at 00:01.0 with -nodefaults. */
@@ -226,8 +228,136 @@ static void test_trace_keep(void)
     nvt_trace_free(t);
 }
 
+static void add_sub(nvt_trace *t, uint16_t qid, uint8_t opc, uint16_t cid, uint64_t prp1,
+                    uint32_t cdw10, uint64_t lpo)
+{
+    nvt_event ev = {.type = NVT_EV_SUBMISSION};
+    ev.u.sub.qid = qid;
+    ev.u.sub.known = UINT64_MAX;
+    ev.u.sub.sqe[0] = opc;
+    memcpy(ev.u.sub.sqe + 2, &cid, 2);
+    memcpy(ev.u.sub.sqe + 24, &prp1, 8);
+    memcpy(ev.u.sub.sqe + 40, &cdw10, 4);
+    memcpy(ev.u.sub.sqe + 48, &lpo, 8);
+    CHECK(nvt_trace_append(t, &ev) == 0);
+}
+
+static void add_dma_write(nvt_trace *t, uint16_t sqid, uint16_t cid, uint64_t gpa, uint32_t len)
+{
+    static uint8_t data[512];
+    nvt_event ev = {.type = NVT_EV_DMA_WRITE};
+    ev.u.dma.sqid = sqid;
+    ev.u.dma.cid = cid;
+    ev.u.dma.gpa = gpa;
+    ev.u.dma.len = ev.u.dma.caplen = len;
+    ev.u.dma.data = data;
+    CHECK(nvt_trace_append(t, &ev) == 0);
+}
+
+static void add_cpl(nvt_trace *t, uint16_t sqid, uint16_t cid, uint16_t status)
+{
+    nvt_event ev = {.type = NVT_EV_COMPLETION};
+    ev.u.cpl.qid = sqid;
+    ev.u.cpl.known = 0xffff;
+    memcpy(ev.u.cpl.cqe + 10, &sqid, 2);
+    memcpy(ev.u.cpl.cqe + 12, &cid, 2);
+    uint16_t st = (uint16_t)(status << 1 | 1);
+    memcpy(ev.u.cpl.cqe + 14, &st, 2);
+    CHECK(nvt_trace_append(t, &ev) == 0);
+}
+
+static void check_dep(const struct rp_dep *d, int kind, uint32_t from, uint32_t to)
+{
+    CHECK_EQ_U64(d->kind, kind);
+    CHECK_EQ_U64(d->from, from);
+    CHECK_EQ_U64(d->to, to);
+}
+
+/* Which bytes of which outputs depend on time or on data the replay lacks. */
+static void test_dependencies(void)
+{
+    nvt_trace *t = nvt_trace_new("");
+    nvt_device d = {.bdf = "0000:00:04.0"};
+    CHECK(nvt_trace_add_device(t, &d) == 0);
+    struct rp_dep dep[RP_DEP_MAX];
+    /* 0-1: Get Features Timestamp: all 8 bytes depend on time */
+    add_sub(t, 0, 0x0a, 1, 0x10000, 0x0e, 0);
+    add_dma_write(t, 0, 1, 0x10000, 8);
+    CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 1, 0, dep), 1);
+    check_dep(&dep[0], RP_DEP_TIME, 0, 8);
+    /* 2-3: Get Features Volatile Write Cache: nothing */
+    add_sub(t, 0, 0x0a, 2, 0x10000, 0x06, 0);
+    add_dma_write(t, 0, 2, 0x10000, 8);
+    CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 3, 0, dep), 0);
+    /* 4-5: SMART / Health from offset 0, 512 bytes at PRP1: counters 32-96 data, busy time
+     * 96-112 time, power cycles data, power-on hours time, unsafe shutdowns data */
+    add_sub(t, 0, 0x02, 3, 0x20000, 0x007f0002, 0);
+    add_dma_write(t, 0, 3, 0x20000, 512);
+    CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 5, 0, dep), 5);
+    check_dep(&dep[0], RP_DEP_DATA, 32, 96);
+    check_dep(&dep[1], RP_DEP_TIME, 96, 112);
+    check_dep(&dep[2], RP_DEP_DATA, 112, 128);
+    check_dep(&dep[3], RP_DEP_TIME, 128, 144);
+    check_dep(&dep[4], RP_DEP_DATA, 144, 160);
+    /* 6-7: the same log read from page offset 100 (LPO): ranges shift, the first is cut */
+    add_sub(t, 0, 0x02, 4, 0x20000, 0x007f0002, 100);
+    add_dma_write(t, 0, 4, 0x20000, 64);
+    CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 7, 0, dep), 4);
+    check_dep(&dep[0], RP_DEP_TIME, 0, 12);
+    check_dep(&dep[3], RP_DEP_DATA, 44, 60);
+    /* 8-9: a Read: its data depends on the media only when the target's reads are zeros */
+    add_sub(t, 1, 0x02, 5, 0x30000, 0, 0);
+    add_dma_write(t, 1, 5, 0x30000, 512);
+    CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 9, 0, dep), 0);
+    CHECK_EQ_U64(rp_dma_write_deps(t, NULL, 9, 1, dep), 1);
+    check_dep(&dep[0], RP_DEP_DATA, 0, 512);
+    /* ... and not when its command is masked out */
+    uint8_t keep[16];
+    memset(keep, 1, sizeof keep);
+    keep[8] = 0;
+    CHECK_EQ_U64(rp_dma_write_deps(t, keep, 9, 1, dep), 0);
+    /* 10-11: a Compare without data: its status depends on it; a Write's does not */
+    add_sub(t, 1, 0x05, 6, 0x30000, 0, 0);
+    add_cpl(t, 1, 6, 0x4285);
+    CHECK_EQ_U64(rp_cqe_status_no_data(t, NULL, 11, 0), 1);
+    add_sub(t, 1, 0x01, 7, 0x30000, 0, 0);
+    add_cpl(t, 1, 7, 0);
+    CHECK_EQ_U64(rp_cqe_status_no_data(t, NULL, 13, 0), 0);
+    /* 14-16: a Compare with its data in the trace: comparable, unless the media is zeros */
+    add_sub(t, 1, 0x05, 8, 0x30000, 0, 0);
+    nvt_event rd = {.type = NVT_EV_DMA_READ};
+    static uint8_t data[512];
+    rd.u.dma.sqid = 1;
+    rd.u.dma.cid = 8;
+    rd.u.dma.len = rd.u.dma.caplen = 512;
+    rd.u.dma.data = data;
+    CHECK(nvt_trace_append(t, &rd) == 0);
+    add_cpl(t, 1, 8, 0x4285);
+    CHECK_EQ_U64(rp_cqe_status_no_data(t, NULL, 16, 0), 0);
+    CHECK_EQ_U64(rp_cqe_status_no_data(t, NULL, 16, 1), 1);
+    nvt_trace_free(t);
+}
+
+/* A trace with no device is "nothing compared", without starting any QEMU. */
+static void test_nothing(void)
+{
+    nvt_trace *t = nvt_trace_new("");
+    nvt_replay_opts o;
+    nvt_replay_opts_init(&o);
+    o.qemu = "/nonexistent/qemu-system-x86_64";
+    nvt_replay_result r;
+    nvt_error err;
+    CHECK(nvt_replay_run(t, &o, &r, &err) == 0);
+    CHECK_EQ_U64(r.status, NVT_REPLAY_NOTHING);
+    CHECK_STR(r.nothing_reason, "the trace holds no device");
+    CHECK_EQ_U64(r.compared, 0);
+    nvt_trace_free(t);
+}
+
 int main(void)
 {
+    test_dependencies();
+    test_nothing();
     test_report_form();
     test_bare_form();
     test_signatures();

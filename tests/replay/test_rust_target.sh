@@ -34,7 +34,7 @@ if "$rustc" --edition 2021 --crate-type cdylib -O -o "$lib" "$src/tests/replay/r
 expect_rc 0 "$nvmetrace" replay --target "lib:$lib" "$tmp/good.pcapng"
 expect_grep "target: rustdev 0.1, accelerator in-process" "$tmp/out"
 expect_grep "command: lib:$lib" "$tmp/out"
-expect_grep "events 12, host actions 6, outputs compared 8, not comparable 0, divergences 0" "$tmp/out"
+expect_grep "events 12, host actions 6, outputs compared 8, not comparable 0 (no data 0), divergences 0" "$tmp/out"
 expect_grep "result: clean" "$tmp/out"
 cp "$tmp/out" "$tmp/first"
 expect_rc 0 "$nvmetrace" replay --target "lib:$lib" "$tmp/good.pcapng"

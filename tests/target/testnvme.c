@@ -17,9 +17,12 @@
  * deterministic: no threads, no clock, no randomness.
  *
  * create() arguments, comma separated: blocks=N (namespace size, default 2048), and
- * bug=flush-status (Flush fails with Invalid Field) or bug=crash-qsize0 (Create I/O CQ with
- * QSIZE 0 is accepted and the model dereferences a NULL queue: SIGSEGV), defects for the
- * replay tests to find.
+ * bug=flush-status (Flush fails with Invalid Field), bug=flush-lost (Flush never completes) or
+ * bug=crash-qsize0 (Create I/O CQ with QSIZE 0 is accepted and the model dereferences a NULL
+ * queue: SIGSEGV), defects for the replay tests to find; and order=reverse: the completions
+ * of the commands one run() executes are posted in the reverse order (last executed, first
+ * posted), the freedom a controller has for commands outstanding together, which a replay
+ * must not call a divergence.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -40,6 +43,8 @@
 
 #define BUG_FLUSH_STATUS 0x1u
 #define BUG_CRASH_QSIZE0 0x2u
+#define BUG_FLUSH_LOST 0x4u
+#define TN_HELD_MAX 64 /* completions order=reverse holds back in one run() */
 
 struct tn_sq {
     uint64_t base;
@@ -51,6 +56,13 @@ struct tn_cq {
     uint16_t size, head, tail, iv;
     uint8_t phase, ien;
     uint8_t notify;  /* entries posted since the last interrupt message */
+    uint16_t held;   /* completions for it held back (order=reverse), slots reserved */
+};
+
+/* A completion held back by order=reverse. */
+struct tn_held {
+    uint16_t cqid, sqid, cid, sqhd, status;
+    uint32_t dw0;
 };
 
 struct tn_msix_entry {
@@ -60,6 +72,9 @@ struct tn_msix_entry {
 struct tn_dev {
     const nvt_target_host *host;
     unsigned bugs;
+    int reverse;       /* order=reverse */
+    struct tn_held held[TN_HELD_MAX];
+    unsigned nheld;
     uint64_t blocks;
     uint8_t *media;
 
@@ -263,7 +278,10 @@ static void queues_delete_all(struct tn_dev *d)
     }
 }
 
-static int cq_full(const struct tn_cq *cq) { return (cq->tail + 1) % cq->size == cq->head; }
+static int cq_full(const struct tn_cq *cq)
+{
+    return (cq->tail + cq->held + 1u) % cq->size == cq->head;
+}
 
 /* Controller Fatal Status: the controller stops processing commands. */
 static void ctrl_fatal(struct tn_dev *d, const char *why)
@@ -632,6 +650,8 @@ static uint16_t io_cmd(struct tn_dev *d, struct tn_cmd *c)
     case nvme_cmd_flush:
         if (c->nsid != 1 && c->nsid != 0xffffffffu)
             return NVME_SC_INVALID_NS;
+        if (d->bugs & BUG_FLUSH_LOST)
+            c->no_completion = 1;
         return (d->bugs & BUG_FLUSH_STATUS) ? NVME_SC_INVALID_FIELD : NVME_SC_SUCCESS;
     case nvme_cmd_write:
     case nvme_cmd_read:
@@ -707,7 +727,35 @@ static int sq_exec_one(struct tn_dev *d, uint16_t qid)
     /* The SQ is still there: the admin SQ cannot be deleted, an I/O SQ only by an admin
      * command. Its CQ too (a CQ is not deleted while an SQ uses it). */
     sq = d->sq[qid];
+    if (d->reverse && d->nheld < TN_HELD_MAX) {
+        d->held[d->nheld++] = (struct tn_held){sq->cqid, qid, c.cid, sq->head, status, c.dw0};
+        d->cq[sq->cqid]->held++;
+        return 0;
+    }
     return post_cqe(d, d->cq[sq->cqid], sq->cqid, &c, sq->head, status);
+}
+
+static void drop_held(struct tn_dev *d)
+{
+    for (unsigned q = 0; q < TN_NQ; q++)
+        if (d->cq[q])
+            d->cq[q]->held = 0;
+    d->nheld = 0;
+}
+
+/* Posts the completions order=reverse held back, last executed first. */
+static void post_held(struct tn_dev *d)
+{
+    while (d->nheld) {
+        const struct tn_held *h = &d->held[--d->nheld];
+        struct tn_cq *cq = d->cq[h->cqid];
+        if (!cq)
+            continue; /* a reset deleted it */
+        cq->held--;
+        struct tn_cmd c = {.sqid = h->sqid, .cid = h->cid, .dw0 = h->dw0};
+        if (post_cqe(d, cq, h->cqid, &c, h->sqhd, h->status) < 0)
+            return;
+    }
 }
 
 static void process_queues(struct tn_dev *d)
@@ -717,15 +765,18 @@ static void process_queues(struct tn_dev *d)
         progress = 0;
         for (uint16_t q = 0; q < TN_NQ; q++) {
             struct tn_sq *sq = d->sq[q];
-            if (!(d->csts & NVME_CSTS_RDY) || (d->csts & NVME_CSTS_CFS))
+            if (!(d->csts & NVME_CSTS_RDY) || (d->csts & NVME_CSTS_CFS)) {
+                drop_held(d); /* a stopped controller posts nothing */
                 return;
+            }
             if (!sq || sq->head == sq->tail || cq_full(d->cq[sq->cqid]))
                 continue;
             if (sq_exec_one(d, q) < 0)
-                return;
+                break;
             progress = 1;
         }
     }
+    post_held(d);
 }
 
 static void tn_run(void *dev)
@@ -744,6 +795,7 @@ static void tn_run(void *dev)
 static void ctrl_reset(struct tn_dev *d)
 {
     queues_delete_all(d);
+    d->nheld = 0;
     d->csts = 0;
     d->intms = 0;
     d->nsqa = d->ncqa = TN_MAX_IOQ - 1;
@@ -1013,10 +1065,14 @@ static int parse_args(struct tn_dev *d, const char *args, char *err, size_t errl
             d->bugs |= BUG_FLUSH_STATUS;
         } else if (!strcmp(kv, "bug") && val && !strcmp(val, "crash-qsize0")) {
             d->bugs |= BUG_CRASH_QSIZE0;
+        } else if (!strcmp(kv, "bug") && val && !strcmp(val, "flush-lost")) {
+            d->bugs |= BUG_FLUSH_LOST;
+        } else if (!strcmp(kv, "order") && val && !strcmp(val, "reverse")) {
+            d->reverse = 1;
         } else {
             snprintf(err, errlen,
                      "unknown argument '%s%s%s' (takes blocks=N, bug=flush-status, "
-                     "bug=crash-qsize0)",
+                     "bug=flush-lost, bug=crash-qsize0, order=reverse)",
                      kv, val ? "=" : "", val ? val : "");
             return -1;
         }

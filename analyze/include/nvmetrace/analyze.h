@@ -44,6 +44,31 @@ struct sqlite3;
  * to continue; non-zero stops the run with NVT_E_ARG "interrupted". */
 typedef int (*nvt_progress_fn)(void *ctx, uint64_t events, uint64_t offset, uint64_t file_size);
 
+/* ---- coverage: what a trace holds, so that "clean" means something was examined ---- */
+
+typedef struct nvt_coverage {
+    uint64_t events;
+    uint64_t devices;            /* traced functions (pcapng interfaces) */
+    uint64_t commands;           /* submissions */
+    uint64_t completions;
+    uint64_t register_accesses;  /* config space and BAR reads and writes */
+    int have_capture_stats;      /* 1: a CAPTURE_STATS record was seen (the last one counts) */
+    uint64_t recorded, dropped, importer_warnings;
+} nvt_coverage;
+
+enum nvt_coverage_verdict {
+    NVT_COVERAGE_OK = 0,
+    NVT_COVERAGE_NO_DEVICE,      /* no traced function at all */
+    NVT_COVERAGE_NO_COMMANDS,    /* no submission: nothing a device did can be judged */
+    NVT_COVERAGE_IMPORT_WARNINGS /* the importer skipped more lines than it made records */
+};
+
+/* Whether a trace holds enough to judge: NVT_COVERAGE_OK, or the first thing it lacks with
+ * a sentence saying so in buf (e.g. "no NVMe commands in the trace"). The importer-warning
+ * threshold: more warnings (lines skipped as malformed or unknown, from the CAPTURE_STATS
+ * record) than records written. */
+int nvt_coverage_check(const nvt_coverage *c, char *buf, size_t len);
+
 /* ---- index ---- */
 
 typedef struct nvt_index_opts {
@@ -140,7 +165,12 @@ typedef struct nvt_stats {
     nvt_status_stats *statuses; size_t nstatuses;   /* error completions only */
     nvt_io_bytes *io; size_t nio;                    /* one per device with I/O */
     double interrupts_per_completion;                /* all devices; 0 if no completions */
+    nvt_coverage cov;                                /* what the trace holds */
 } nvt_stats;
+
+/* What the trace behind an index holds (devices, commands, register accesses, its last
+ * capture statistics). Returns 0, or -1 with err. */
+int nvt_db_coverage(struct sqlite3 *db, nvt_coverage *c, nvt_error *err);
 
 /* Computes the statistics of an index. Returns 0 and *out (free with nvt_stats_free), or -1. */
 int nvt_stats_compute(struct sqlite3 *db, nvt_stats **out, nvt_error *err);
@@ -187,6 +217,7 @@ typedef struct nvt_lint_summary {
     uint64_t events;
     uint64_t first_ns;        /* timestamp of the first event */
     uint64_t by_severity[3];  /* findings per enum nvt_severity */
+    nvt_coverage cov;         /* what was examined (nvt_coverage_check says if enough) */
 } nvt_lint_summary;
 
 /* Lints the trace at path. Every finding is stored and handed back in *findings (an array
@@ -226,6 +257,10 @@ typedef struct nvt_diff_result {
     nvt_divergence *items; size_t nitems;  /* grouped by kind, earliest first within a kind */
     uint64_t total[NVT_DIFF_NKINDS];        /* all divergences found per kind (>= kept) */
     uint64_t commands_a, commands_b, aligned;
+    /* What one side holds and the other lacks (so it was not compared): kind -1, what, and
+     * a/b saying what each side has ("unknown" for a value the trace does not hold). */
+    nvt_divergence *notes; size_t nnotes;
+    nvt_coverage cov_a, cov_b;              /* what each trace holds (nvt_coverage_check) */
 } nvt_diff_result;
 
 /* Compares two traces. Returns 0 and *out (free with nvt_diff_free), or -1 with err. */
@@ -242,10 +277,12 @@ typedef struct nvt_report_opts {
     size_t max_timeline;         /* commands drawn on the timeline; 0 = 5000 */
     nvt_progress_fn progress;
     void *progress_ctx;
+    nvt_coverage *coverage;      /* if not NULL, receives what the trace holds */
 } nvt_report_opts;
 
 /* Writes a self-contained HTML report (inline CSS, SVG drawn by inline script, no network)
- * of the trace at trace_path (or an index: nvt_db_is_index decides) to out_path.
+ * of the trace at trace_path (or an index: nvt_db_is_index decides) to out_path. A trace
+ * that fails nvt_coverage_check gets a "Nothing to judge: <why>" banner at the top.
  * Returns 0, or -1 with err filled. */
 int nvt_report_write(const char *trace_path, const char *out_path, const nvt_report_opts *opts,
                      nvt_error *err);

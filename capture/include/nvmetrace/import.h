@@ -64,12 +64,32 @@ typedef struct nvt_qemu_import_stats {
     uint64_t unknown_lines;  /* lines whose event name the importer does not know */
     uint64_t bad_lines;      /* malformed lines skipped (skip_bad) */
     uint64_t first_bad_line; /* line number of the first of them, 0 if none */
+    char first_bad_why[200]; /* why that line was refused, with its start quoted; "" if none */
     uint64_t filtered_lines; /* events of other PCI functions dropped (no all_devices) */
     uint64_t orphan_lines;   /* command detail events with no command to merge into */
     uint64_t devices;        /* devices handed to the sink */
+    uint64_t nvme_lines;     /* lines of pci_nvme_* events (known or not) */
+    uint64_t empty_slot_lines; /* pci_cfg_* lines of empty slots (QEMU 8.0+), left out */
+    uint64_t iso8601_lines;  /* lines with the 10.1+ prefix (no thread id) */
 } nvt_qemu_import_stats;
 
 typedef struct nvt_qemu_importer nvt_qemu_importer;
+
+/* Never an empty success: a log is refused (capture and import exit non-zero) when
+ *  - it has no line at all, or
+ *  - more than NVT_IMPORT_MAX_UNREAD_PERCENT of its lines are malformed or of unknown events
+ *    (not a QEMU trace log, or one of a QEMU whose line form the importer does not know), or
+ *  - more than NVT_IMPORT_MAX_BAD_PER_MILLE per mille of its lines, plus one (the last line a
+ *    dying QEMU cut short), are malformed (lines cut short, an event whose format changed), or
+ *  - no pci_nvme_* event is in it (no NVMe controller traced).
+ * Unknown events below the threshold are not an error: they are counted in the trace's
+ * summary annotation and capture-statistics record (warnings), which lint checks. */
+#define NVT_IMPORT_MAX_UNREAD_PERCENT 50
+#define NVT_IMPORT_MAX_BAD_PER_MILLE 1
+
+/* Applies the rules above to the counters of a finished import. Returns 0 when the trace is
+ * worth keeping, -1 with why (a sentence naming the problem and the counts) filled when not. */
+int nvt_qemu_import_check(const nvt_qemu_import_stats *st, char *why, size_t whylen);
 
 /* Creates an importer writing into sink (copied). opts may be NULL. Returns NULL with err
  * filled on failure (out of memory). */

@@ -109,6 +109,15 @@ typedef struct nvt_replay_opts {
     const char *target_lib;
     const char *target_args;
     int no_fork;
+    /* 1: a CQE must carry the command the recording has in that CQ slot, and interrupts must
+     * come exactly where recorded (the behaviour before completion sets). 0 (default): the
+     * device may complete the commands outstanding together in any order (completions are
+     * matched by device, SQ and CID; each CQE must still land in the next slot with the right
+     * phase tag) and coalesce interrupts differently (vectors per step compared, not counts). */
+    int strict_order;
+    /* 1: also compare values that depend on time (Get Features Timestamp and its data);
+     * 0 (default): they are masked and counted in time_masked. */
+    int compare_time;
 } nvt_replay_opts;
 
 /* Sets the defaults: everything 0/NULL except compare = 1. */
@@ -117,7 +126,10 @@ void nvt_replay_opts_init(nvt_replay_opts *o);
 enum nvt_replay_status {
     NVT_REPLAY_CLEAN = 0,      /* every compared output matched */
     NVT_REPLAY_DIVERGED = 1,   /* at least one divergence */
-    NVT_REPLAY_CRASHED = 2     /* the target died or hung; see crash fields */
+    NVT_REPLAY_CRASHED = 2,    /* the target died or hung; see crash fields */
+    NVT_REPLAY_NOTHING = 3     /* no divergence, but nothing to vouch for either: the trace
+                                  holds no device or no NVMe command, or no output was
+                                  compared (nothing_reason says which) */
 };
 
 typedef struct nvt_replay_result {
@@ -131,6 +143,15 @@ typedef struct nvt_replay_result {
     uint64_t compared;         /* outputs compared */
     uint64_t divergences;
     uint64_t not_comparable;   /* outputs the trace does not know (value unknown, no data) */
+    uint64_t no_data;          /* of those: outcomes that depend on data the trace lacks (a
+                                  Compare's status, reads of a disk the replay has no copy of,
+                                  SMART / Health counters); docs/replay.md lists them */
+    uint64_t reordered;        /* CQEs that carried another outstanding command than the
+                                  recording has in their slot (matched by SQ and CID) */
+    uint64_t irq_coalesced;    /* interrupts more or fewer than recorded on a vector the step
+                                  did interrupt (not divergences unless strict_order) */
+    uint64_t time_masked;      /* outputs that depend on time, not compared (compare_time 0) */
+    char nothing_reason[128];  /* status NVT_REPLAY_NOTHING: what was missing */
     uint64_t sqes_rebuilt;     /* SQEs rebuilt from reconstructed records (unknown bytes 0) */
     uint64_t bytes_unknown;    /* device-read bytes the trace does not hold (left as RAM had) */
     uint64_t qtest_commands;   /* commands sent, internal ones included */
