@@ -76,6 +76,13 @@ expect "mmio without resources exit" $? 1
 expect "missing file exit" $? 1
 grep -q "missing.txt: No such file" "$work/err" || fail "missing text: $(cat "$work/err")"
 
+# diff refuses to compare a guest-side trace with a device-side one as two devices (exit 4)
+zstd -qdc "$data/boot-qemu-7.2.log.zst" >"$work/qemu.log" || fail "zstd"
+"$nvt" import qemu-log "$work/qemu.log" -o "$work/device.pcapng" >/dev/null 2>&1 || fail "qemu-log import"
+"$nvt" diff "$work/ev.pcapng" "$work/device.pcapng" >/dev/null 2>"$work/err"
+expect "diff guest vs device exit" $? 4
+grep -q "ev.pcapng is seen from the guest, .*device.pcapng from the device" "$work/err" || fail "diff text: $(cat "$work/err")"
+
 # the recorder: `nvmetrace guest-record` prints the shipped script byte for byte; it refuses
 # -e with -m (mmiotrace's output leaves the events out) and unknown options (exit 2)
 rec=$data/../../../scripts/guest/nvmetrace-guest-record.sh
