@@ -35,6 +35,9 @@ extern const struct nvt_command cmd_export;
 extern const struct nvt_command cmd_qemu_versions;
 /* `nvmetrace import qtest` (cli/cmd_export.c): argv[0] "import", argv[1] "qtest". */
 int cli_import_qtest(int argc, char **argv);
+/* `nvmetrace import linux-trace` (cli/cmd_linux.c): argv[1] "linux-trace". */
+int cli_import_linux(int argc, char **argv);
+extern const struct nvt_command cmd_guest_record;
 /* Helpers shared by subcommands (cli/util.c). */
 /* Prints cmd's help to stdout. */
 void cli_print_help(const struct nvt_command *cmd);

@@ -161,6 +161,23 @@ static void print_json(const char *a, const char *b, const nvt_diff_result *r)
     printf("]}\n");
 }
 
+/* The vantage point of device index dev in path (NVT_VANTAGE_*), or -1 (unreadable, no such
+ * device: nvt_diff_files then says so). */
+static int vantage_of(const char *path, uint32_t dev)
+{
+    nvt_error err;
+    nvt_reader *rd = nvt_reader_open(path, &err);
+    nvt_event ev;
+    int v = -1;
+    while (rd && nvt_reader_device_count(rd) <= dev && nvt_reader_next(rd, &ev, &err) == 1)
+        ;
+    if (rd && nvt_reader_device_count(rd) > dev)
+        v = nvt_reader_device(rd, dev)->vantage;
+    if (rd)
+        nvt_reader_close(rd);
+    return v;
+}
+
 static int run(int argc, char **argv)
 {
     const char *paths[2] = {NULL, NULL};
@@ -191,6 +208,16 @@ static int run(int argc, char **argv)
     }
     if (npaths != 2)
         return cli_usage_error("diff", "two traces, A and B");
+    /* A guest-side trace holds what the driver saw: compared with a device-side one as if it
+     * were another device, every fact the guest cannot see would read as a divergence. */
+    int va = vantage_of(paths[0], o.device_a), vb = vantage_of(paths[1], o.device_b);
+    if (va >= 0 && vb >= 0 && va != vb) {
+        fprintf(stderr, "nvmetrace diff: %s is seen from the %s, %s from the %s: diff compares two "
+                        "devices seen from the same side (docs/guest-capture.md)\n",
+                paths[0], va == NVT_VANTAGE_GUEST ? "guest" : "device", paths[1],
+                vb == NVT_VANTAGE_GUEST ? "guest" : "device");
+        return EXIT_NOTHING;
+    }
     nvt_diff_result *r;
     nvt_error err;
     if (nvt_diff_files(paths[0], paths[1], &o, &r, &err) < 0) {
@@ -266,5 +293,6 @@ const struct nvt_command cmd_diff = {
     "    count); 1 the devices diverged; 2 usage error; 3 a trace could not be read (the\n"
     "    message names the file and byte offset) or has no such device; 4 a trace holds\n"
     "    nothing to compare (no commands, or more importer warnings than records), whatever\n"
-    "    else was found.\n",
+    "    else was found, or A and B were seen from different sides (one from the guest,\n"
+    "    `nvmetrace import linux-trace`, one from the device).\n",
 };

@@ -32,6 +32,8 @@ static int run(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "qtest")) /* qtest scripts: the replay library's importer */
         return cli_import_qtest(argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "linux-trace")) /* the guest's side: cli/cmd_linux.c */
+        return cli_import_linux(argc, argv);
     const char *kind = NULL, *in = NULL, *out = NULL;
     nvt_qemu_import_opts o = {0};
     nvt_writer_opts wo = {0};
@@ -64,7 +66,7 @@ static int run(int argc, char **argv)
     if (!kind)
         return cli_usage_error("import", "need the input kind (qemu-log), a LOG and -o OUTPUT");
     if (strcmp(kind, "qemu-log") != 0)
-        return cli_usage_error("import", "unknown input kind '%s' (known: qemu-log, qtest)", kind);
+        return cli_usage_error("import", "unknown input kind '%s' (known: qemu-log, qtest, linux-trace)", kind);
     if (!in || !out)
         return cli_usage_error("import", "need a LOG and -o OUTPUT");
     if (strcmp(in, out) == 0 && strcmp(in, "-") != 0)
@@ -115,12 +117,20 @@ const struct nvt_command cmd_import = {
     "SYNOPSIS\n"
     "    nvmetrace import qemu-log LOG -o OUT [--all-devices] [--skip-bad] [--comments]\n"
     "                     [--emulator NAME]\n"
-    "    nvmetrace import qtest SCRIPT -o OUT\n\n"
+    "    nvmetrace import qtest SCRIPT -o OUT\n"
+    "    nvmetrace import linux-trace FILE [FILE2] -o OUT [--skip-bad]\n\n"
     "DESCRIPTION\n"
     "    import qtest reads a qtest script: a bare command list (outl, inl, writel, readl,\n"
     "    write, read, clock_step, ...) or a reproducer as pasted in QEMU bug reports\n"
     "    (cat << EOF | qemu-system-x86_64 ARGS -qtest stdio ... EOF), keeping ARGS for\n"
     "    `nvmetrace replay`. docs/replay.md describes the mapping.\n\n"
+    "    import linux-trace reads the guest's side: Linux's ftrace text (tracing/trace,\n"
+    "    trace_pipe, trace-cmd report) with the nvme events and/or mmiotrace lines, as\n"
+    "    'nvmetrace guest-record' writes it, one file or two of the same boot. Commands\n"
+    "    become SUB/CPL records with the bytes the events show (the rest marked unknown),\n"
+    "    MMIO accesses in an NVMe BAR MMIOR/MMIOW, doorbell writes DB; every device says\n"
+    "    it was seen from the guest. Lines of other events are counted, not fatal; input\n"
+    "    with no usable line fails. docs/guest-capture.md has the details.\n\n"
     "    import qemu-log:\n"
     "    Reads LOG, written by an unpatched QEMU (7.2 to 11.x) run with\n"
     "        -trace 'pci_nvme_*' -trace 'pci_cfg_*' -trace 'msix_*'\n"

@@ -54,7 +54,7 @@ static void print_text(const char *path, nvt_reader *r, const struct info *in)
             printf(" class %06x", d->class_code);
         if (d->emulator[0])
             printf(" (%s)", d->emulator);
-        printf("\n");
+        printf("%s\n", d->vantage == NVT_VANTAGE_GUEST ? " [seen from the guest]" : "");
     }
     printf("events:        %" PRIu64 "\n", in->events);
     if (in->events) {
@@ -105,7 +105,7 @@ static void print_json(const char *path, nvt_reader *r, const struct info *in)
         cli_json_str(stdout, d->model);
         printf(",\"emulator\":");
         cli_json_str(stdout, d->emulator);
-        printf("}");
+        printf(",\"vantage\":\"%s\"}", d->vantage == NVT_VANTAGE_GUEST ? "guest" : "device");
     }
     printf("],\"events\":%" PRIu64 ",\"first_ns\":%" PRIu64 ",\"last_ns\":%" PRIu64
            ",\"by_type\":{",
@@ -208,7 +208,8 @@ const struct nvt_command cmd_info = {
     "    nvmetrace info [--json] TRACE\n\n"
     "DESCRIPTION\n"
     "    Reads TRACE (.pcapng or .pcapng.zst; - for standard input) to the end and prints the\n"
-    "    traced devices (PCI address, ids, emulator), the time of the first and last event,\n"
+    "    traced devices (PCI address, ids, emulator, and whether the events were seen from\n"
+    "    the device or from the guest), the time of the first and last event,\n"
     "    the duration, the number of events of each type, how many fields were reconstructed\n"
     "    or unknown (QEMU log imports), DMA data truncated at the snap length, events\n"
     "    recovered after a crash, the capture statistics (events dropped, ring overflows,\n"

@@ -21,6 +21,7 @@ static const struct nvt_command *const commands[] = {
     &cmd_export,
     &cmd_minimize,
     &cmd_qemu_versions,
+    &cmd_guest_record,
     /* helpers add their subcommands here, one line each */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -32,6 +32,8 @@ void nvt_device_format_description(const nvt_device *dev, char *buf, size_t len)
         ADD("rev=%02x", dev->revision);
     if (dev->model[0])
         ADD("model=%.*s", (int)sizeof dev->model, dev->model);
+    if (dev->vantage == NVT_VANTAGE_GUEST)
+        ADD("vantage=guest");
 #undef ADD
 }
 
@@ -60,5 +62,7 @@ void nvt_device_parse_description(nvt_device *dev, const char *desc)
             dev->revision = (uint8_t)x;
         else if (strcmp(k, "model") == 0)
             snprintf(dev->model, sizeof dev->model, "%s", v);
+        else if (strcmp(k, "vantage") == 0)
+            dev->vantage = strcmp(v, "guest") == 0 ? NVT_VANTAGE_GUEST : NVT_VANTAGE_DEVICE;
     }
 }

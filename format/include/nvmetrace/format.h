@@ -59,7 +59,12 @@ typedef struct nvt_device {
     uint8_t revision;
     char model[32];          /* short device kind, e.g. "nvme" */
     char emulator[96];       /* emulator name and version (if_hardware), e.g. "QEMU 7.2.22" */
+    uint8_t vantage;         /* NVT_VANTAGE_*: which end of the wire the events were seen from */
 } nvt_device;
+
+/* nvt_device.vantage ("vantage=" in the IDB description; absent = device). */
+#define NVT_VANTAGE_DEVICE 0 /* the emulated device's side: what it received and produced */
+#define NVT_VANTAGE_GUEST 1  /* the guest driver's side (Linux tracepoints, mmiotrace) */
 
 /* A decoded record. Pointers (dma.data, ann.text, raw) point into the reader's buffer and
  * stay valid until the next nvt_reader_next call; when encoding they point to caller memory. */
