@@ -794,9 +794,15 @@ int main(int argc, char **argv)
     printf("shim trace %s: %zu events; log import %s: %zu events\n", shim, sh.n, imported, im.n);
 
     /* ---- the same device ---- */
+    size_t im_subs = 0;
+    for (size_t i = 0; i < im.n; i++)
+        im_subs += im.r[i].e.type == NVT_EV_SUBMISSION;
+    int compare_import = !(im_subs == 0 && allow_empty_import && !killed);
     CHECK_EQ_U64(sh.ndev, 1);
-    CHECK_EQ_U64(im.ndev, 1);
-    CHECK_STR(sh.dev.bdf, im.dev.bdf);
+    if (compare_import) {
+        CHECK_EQ_U64(im.ndev, 1);
+        CHECK_STR(sh.dev.bdf, im.dev.bdf);
+    }
     CHECK_EQ_U64(sh.dev.vendor_id, 0x1b36);
     CHECK_EQ_U64(sh.dev.device_id, 0x0010);
     CHECK_EQ_U64(sh.dev.class_code, 0x010802);
@@ -809,10 +815,7 @@ int main(int argc, char **argv)
     printf("  emulator: %s; CAP expected 0x%016llx\n", sh.dev.emulator,
            (unsigned long long)QEMU_CAP);
 
-    size_t im_subs = 0;
-    for (size_t i = 0; i < im.n; i++)
-        im_subs += im.r[i].e.type == NVT_EV_SUBMISSION;
-    if (im_subs == 0 && allow_empty_import && !killed) {
+    if (!compare_import) {
         printf("  NOT COMPARED with the log import: it holds no NVMe command (%zu events); the "
                "importer cannot read this QEMU's log yet. Shim-only checks follow.\n", im.n);
         check_shim_only(&sh, serial, cpus);
