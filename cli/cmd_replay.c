@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_replay.h"
@@ -57,14 +60,90 @@ static void collected_free(struct collected *c)
     free(c->notes);
 }
 
-const char *cli_module_dir(const char *given)
+/* The first line of `QEMU --version` ("QEMU emulator version 7.2.22 (Debian 1:7.2+...)") in
+ * out; 0 if the binary could not be run or printed nothing. */
+static int qemu_banner(const char *qemu, char *out, size_t n)
 {
-    if (given)
-        return given;
+    int fd[2];
+    if (n == 0 || pipe(fd) != 0)
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int dn = open("/dev/null", O_RDWR);
+        if (dn >= 0) {
+            dup2(dn, 0);
+            dup2(dn, 2);
+        }
+        dup2(fd[1], 1);
+        close(fd[0]);
+        execlp(qemu, qemu, "--version", (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t len = 0;
+    if (pid > 0) {
+        ssize_t r;
+        while (len + 1 < n && (r = read(fd[0], out + len, n - 1 - len)) > 0)
+            len += (size_t)r;
+    }
+    close(fd[0]);
+    int st = 0;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    out[len] = 0;
+    out[strcspn(out, "\n")] = 0;
+    return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && out[0];
+}
+
+/* Whether the module in dir was built for the QEMU whose version banner is banner. A module's
+ * stamp is computed from its QEMU's version string, and build-qemu.sh writes that string,
+ * quoted, in BUILDINFO ("qemu SRCVER 'Debian 1:7.2+dfsg-7+deb12u18+b3' built ..."): the banner
+ * must end with it in parentheses. -1: dir has no readable BUILDINFO (not from build-qemu.sh). */
+static int module_fits(const char *dir, const char *banner)
+{
+    char path[1100], info[512];
+    snprintf(path, sizeof path, "%s/BUILDINFO", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int got = fgets(info, sizeof info, f) != NULL;
+    fclose(f);
+    char *a = got ? strchr(info, '\'') : NULL;
+    char *b = a ? strchr(a + 1, '\'') : NULL;
+    if (!b)
+        return -1;
+    *b = 0;
+    char want[520];
+    snprintf(want, sizeof want, "(%s)", a + 1);
+    size_t bl = strlen(banner), wl = strlen(want);
+    return bl >= wl && !strcmp(banner + bl - wl, want);
+}
+
+const char *cli_module_dir(const char *given, const char *qemu, int *mismatch)
+{
+    char banner[512];
+    *mismatch = 0;
+    if (!qemu)
+        qemu = "qemu-system-x86_64";
+    int have_banner = qemu_banner(qemu, banner, sizeof banner);
     const char *env = getenv("NVT_QEMU_MODULE_DIR");
-    if (env && *env)
-        return env;
-    /* The module scripts/qemu/build-qemu.sh leaves in the cache, if any: the newest. */
+    const char *chosen = given ? given : env && *env ? env : NULL;
+    if (chosen) {
+        /* Named by the user: refused if it says it belongs to another QEMU. */
+        if (have_banner && module_fits(chosen, banner) == 0) {
+            fprintf(stderr,
+                    "nvmetrace: the qtest module in %s was built for another QEMU than %s (%s): "
+                    "a module only loads into the QEMU version it was built for\n",
+                    chosen, qemu, banner);
+            *mismatch = 1;
+            return NULL;
+        }
+        return chosen;
+    }
+    /* The module scripts/qemu/build-qemu.sh left in the cache for this very QEMU, if any (the
+     * newest of those): one built for another version is never handed to it. */
+    if (!have_banner)
+        return NULL;
     static char found[1024];
     const char *cache = getenv("NVT_QEMU_CACHE");
     char pattern[1024];
@@ -85,17 +164,20 @@ const char *cli_module_dir(const char *given)
     found[0] = 0;
     for (size_t i = 0; i < g.gl_pathc; i++) {
         struct stat st;
-        if (stat(g.gl_pathv[i], &st) == 0 && st.st_mtime >= best) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s", g.gl_pathv[i]);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            continue;
+        *slash = 0;
+        if (module_fits(dir, banner) == 1 && stat(g.gl_pathv[i], &st) == 0 &&
+            st.st_mtime >= best) {
             best = st.st_mtime;
-            snprintf(found, sizeof found, "%s", g.gl_pathv[i]);
+            snprintf(found, sizeof found, "%s", dir);
         }
     }
     globfree(&g);
-    char *slash = strrchr(found, '/');
-    if (!slash)
-        return NULL;
-    *slash = 0;
-    return found;
+    return found[0] ? found : NULL;
 }
 
 /* Options shared by replay, minimize and export. Returns 1 if argv[*i] was one of them (and
@@ -211,7 +293,12 @@ int cli_target_apply(const char *cmdname, struct cli_target *t, nvt_replay_opts 
     o->timeout_ms = t->timeout_ms;
     o->settle_ms = t->settle_ms;
     o->copy_disks = t->copy_disks;
-    o->module_dir = t->accel == NVT_ACCEL_TCG_STOPPED ? NULL : cli_module_dir(t->module_dir);
+    if (t->accel != NVT_ACCEL_TCG_STOPPED) {
+        int mismatch;
+        o->module_dir = cli_module_dir(t->module_dir, t->qemu, &mismatch);
+        if (mismatch)
+            return -1;
+    }
     const char *s = t->replace ? t->args : t->add;
     if (s) {
         if (cli_split_args(s, &t->words) < 0) {
@@ -529,8 +616,10 @@ const struct nvt_command cmd_replay = {
     "    'not comparable (no data)'; values that depend on time (Get Features Timestamp and\n"
     "    its data) are masked unless --compare-time (docs/replay.md lists them).\n\n"
     "    The qtest accelerator (virtual time) is used when QEMU accepts it; Debian's QEMU\n"
-    "    needs the module scripts/qemu/build-qemu.sh builds, found in its cache or given with\n"
-    "    --module-dir or NVT_QEMU_MODULE_DIR. Otherwise QEMU runs with TCG stopped (-S). The\n"
+    "    needs the module scripts/qemu/build-qemu.sh builds, found in its cache (only one\n"
+    "    built for this binary's version string, as --version prints it) or given with\n"
+    "    --module-dir or NVT_QEMU_MODULE_DIR (refused if its BUILDINFO names another\n"
+    "    version). Otherwise QEMU runs with TCG stopped (-S). The\n"
     "    report says which. Disks are replaced by null-co disks of the same size (reads\n"
     "    return zeros, writes are dropped).\n\n"
     "    With --target lib:PATH the target is a device model library implementing\n"

@@ -22,9 +22,11 @@ int cli_target_option(const char *cmdname, int argc, char **argv, int *i, struct
 /* Fills o's target fields; -1 on a usage error (printed). */
 int cli_target_apply(const char *cmdname, struct cli_target *t, nvt_replay_opts *o);
 void cli_target_free(struct cli_target *t);
-/* The accel-qtest module folder: given, $NVT_QEMU_MODULE_DIR, or the newest one in the cache
- * scripts/qemu/build-qemu.sh fills; NULL if none. */
-const char *cli_module_dir(const char *given);
+/* The accel-qtest module folder for the QEMU binary qemu (NULL: qemu-system-x86_64): given,
+ * $NVT_QEMU_MODULE_DIR, or the newest one in the cache scripts/qemu/build-qemu.sh fills that
+ * was built for this binary's version string (`qemu --version`); NULL if none. A given module
+ * whose BUILDINFO names another version is refused: *mismatch = 1, message printed, NULL. */
+const char *cli_module_dir(const char *given, const char *qemu, int *mismatch);
 /* Splits a string of arguments (quotes honoured) into a NULL-terminated array. */
 int cli_split_args(const char *s, char ***out);
 void cli_print_crash_text(FILE *f, const nvt_replay_result *r);

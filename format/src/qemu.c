@@ -22,7 +22,8 @@ const struct nvt_qemu_line nvt_qemu_lines[] = {
      "CAP.CSS: 'no I/O command set' bit cleared (6ccca4b6bb)"},
     {10, 1, NVT_QLOG_ISO8601, 1, 1, 1, 0x004008200f0107ffull, 0x34, 1, SF_SECRECV_OPCODE, NULL,
      "-msg timestamp=on prints an ISO-8601 UTC time and no thread id (012842c075)"},
-    {10, 2, NVT_QLOG_ISO8601, 1, 1, 1, 0x004008200f0107ffull, 0x34, 1, SF_SECRECV_FIELD, NULL,
+    {10, 2, NVT_QLOG_ISO8601, 1, 1, 1, 0x004008200f0107ffull, 0x34, 1, SF_SECRECV_FIELD,
+     "samples/qemu/nvmetap-qemu-10.2.patch",
      "SPDM Security Send/Receive: Security Receive answers Invalid Field (7f2eeccb4b)"},
 };
 const size_t nvt_qemu_nlines = sizeof nvt_qemu_lines / sizeof nvt_qemu_lines[0];

@@ -3,10 +3,20 @@
 # qemu-system-x86 package, into a cache outside the repository, and prints the result's path.
 # A second call with the same inputs prints the cached path at once.
 #
-# usage: build-qemu.sh [--check|--path] qtest-module
-#        build-qemu.sh [--check|--path] crash NAME
-#        build-qemu.sh [--check|--path] tap
+# usage: build-qemu.sh [--check|--path] [--qemu LINE] qtest-module
+#        build-qemu.sh [--check|--path] [--qemu LINE] crash NAME
+#        build-qemu.sh [--check|--path] [--qemu LINE] tap
+#        build-qemu.sh [--check|--path] --qemu LINE plain
 #
+#   --qemu LINE   the QEMU release line to build (7.2, 10.0, 10.2, 11.1), default the installed
+#                 qemu-system-x86's (7.2 on Debian 12). Another line's source comes from the
+#                 Debian suite that has it (10.0: trixie; 10.2: sid; 11.1: sid, forky,
+#                 trixie-backports), its newest Debian revision, through the same private apt
+#                 configuration. Such builds are whole binaries (plain, tap, crash), cached
+#                 under their own names (plain-LINE-KEY, tap-LINE-KEY) and locked apart from
+#                 the installed line's, so a 7.2 build and a 10.2 build can run side by side.
+#   plain         a whole minimal qemu-system-x86_64 of LINE with no patch (qtest built in):
+#                 what replay and the log importer run against for that line.
 #   qtest-module  the accel-qtest module Debian deletes from its package (debian/rules removes
 #                 accel-qtest-*.so), built with the installed binary's version string so the
 #                 module stamp matches. Prints the folder to put in QEMU_MODULE_DIR; with it,
@@ -16,7 +26,7 @@
 #                 optional features, qtest built in) with samples/crash/NAME/*.patch applied
 #                 on top of Debian's patches: a QEMU with a public NVMe fix reverted. Prints the
 #                 binary's path. About 7 CPU-minutes: 4 minutes on 2 idle cores.
-#   tap           the same minimal qemu-system-x86_64 with samples/qemu/nvmetap-qemu-7.2.patch
+#   tap           the same minimal qemu-system-x86_64 with samples/qemu/nvmetap-qemu-LINE.patch
 #                 (-device nvme,...,nvmetrace=FILE records the controller with the tap shim),
 #                 linked with libnvmetap built from this repository, which goes beside it in
 #                 lib/. Rebuilt when the patch or the shim's sources change. Same time.
@@ -40,11 +50,11 @@ jobs=${NVT_QEMU_JOBS:-2}
 qemu=${QEMU:-qemu-system-x86_64}
 
 die() { echo "build-qemu: $*" >&2; exit 1; }
-usage() { sed -n '2,33p' "$0" >&2; exit 2; }
+usage() { sed -n '2,43p' "$0" >&2; exit 2; }
 log() { echo "build-qemu: $*" >&2; }
 
 # ---- tap: the QEMU patch of samples/qemu/ and the libnvmetap it links ----
-tap_patch=$repo/samples/qemu/nvmetap-qemu-7.2.patch
+# (tap_patch is set below, once the QEMU line is known)
 # What a tap build depends on besides the recipe: the patch's diff and the sources of
 # libnvmetap (the shim and the format library inside it).
 tap_inputs() {
@@ -83,10 +93,12 @@ tap_install() {
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 if [ "${1:-}" = "--path" ]; then check=2; shift; fi
+line=""
+if [ "${1:-}" = "--qemu" ]; then [ $# -ge 2 ] || usage; line=$2; shift 2; fi
 what=${1:-}
 name=""
 case $what in
-  qtest-module) [ $# -eq 1 ] || usage ;;
+  qtest-module|plain) [ $# -eq 1 ] || usage ;;
   crash)
     [ $# -eq 2 ] || usage
     name=$2
@@ -94,7 +106,7 @@ case $what in
     [ -d "$repo/samples/crash/$name" ] || die "no samples/crash/$name"
     ls "$repo/samples/crash/$name"/*.patch >/dev/null 2>&1 || die "no patch in samples/crash/$name" ;;
   tap) [ $# -eq 1 ] || usage ;;
-  -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
   *) usage ;;
 esac
 
@@ -105,6 +117,125 @@ srcver=$(dpkg-query -W -f '${source:Version}' qemu-system-x86 2>/dev/null) ||
 banner=$("$qemu" --version 2>/dev/null | head -n1) || die "cannot run $qemu --version"
 pkgversion=$(sed -n 's/^QEMU emulator version [^ ]* (\(.*\))$/\1/p' <<<"$banner")
 [ -n "$pkgversion" ] || die "cannot find the package version in '$banner'"
+installed_line=$(sed -n 's/^QEMU emulator version \([0-9]*\.[0-9]*\).*/\1/p' <<<"$banner")
+
+# Another release line than the installed one: its own source, found in the Debian suites
+# that carry it. "other" is empty for the installed line, whose names and cache keys stay
+# what they were before lines existed.
+other=""
+if [ -n "$line" ] && [ "$line" != "$installed_line" ]; then
+  case $line in
+    10.0) suites="trixie" ;;
+    10.2) suites="sid" ;;
+    11.1) suites="sid forky trixie-backports" ;;
+    *) die "unknown QEMU line '$line' (known: $installed_line (installed), 10.0, 10.2, 11.1)" ;;
+  esac
+  [ "$what" != qtest-module ] ||
+    die "qtest-module is for the installed QEMU ($installed_line); a $line build has qtest built in"
+  other=$line
+elif [ "$what" = plain ]; then
+  die "plain is for another line than the installed one: the installed $qemu is the plain $installed_line"
+fi
+if [ -n "$line" ]; then tap_patch=$repo/samples/qemu/nvmetap-qemu-$line.patch
+else tap_patch=$repo/samples/qemu/nvmetap-qemu-$installed_line.patch; fi
+
+# ---- another line's source: the newest Debian revision of LINE that the archive serves ----
+# A private apt configuration for the line's suites (deb-src and, for meson, deb lines).
+line_apt() {
+  local dir=$cache/apt-$other s
+  aptopts=(-o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+           -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+           -o "Dir::State::status=/dev/null" -o "APT::Sandbox::User=root")
+  [ -f "$dir/.updated" ] && [ -z "$(find "$dir/.updated" -mmin +1440)" ] && return 0
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+  for s in $suites trixie; do
+    echo "deb-src http://deb.debian.org/debian $s main"
+  done >"$dir/sources.list"
+  echo "deb [arch=amd64] http://deb.debian.org/debian trixie main" >>"$dir/sources.list"
+  log "apt-get update for qemu $other ($suites)"
+  timeout 600 apt-get "${aptopts[@]}" -qq update >&2 || die "apt-get update (qemu $other: $suites) failed"
+  touch "$dir/.updated"
+}
+# Sets srcver to the Debian version of LINE to build: the one already unpacked in the cache,
+# or (fetch=1) the newest listed whose files the archive serves, downloaded and unpacked into
+# src-VERSION. The index can list a version whose files the mirror does not (yet) hold: the
+# next older revision of the same line is tried then.
+line_source() {
+  local fetch=$1 known=$cache/line-$other.srcver v dl tree
+  if [ -f "$known" ] && [ -f "$cache/src-$(cat "$known")/.complete" ]; then srcver=$(cat "$known"); return 0; fi
+  [ "$fetch" = 1 ] || return 1
+  line_apt
+  local listed
+  listed=$(apt-cache "${aptopts[@]}" showsrc qemu 2>/dev/null | sed -n 's/^Version: //p' |
+           grep -E "^1:${other//./\\.}\.[0-9]+\+" | sort -Vr -u) || true
+  [ -n "$listed" ] || die "no qemu $other source in Debian $suites"
+  for v in $listed; do
+    dl=$cache/dl-$v
+    rm -rf "$dl"; mkdir -p "$dl"
+    log "fetching the source of qemu $v"
+    if (cd "$dl" && timeout 1200 apt-get "${aptopts[@]}" -qq --download-only source "qemu=$v" >&2); then
+      rm -rf "$cache/src-$v"; mkdir -p "$cache/src-$v"
+      (cd "$cache/src-$v" && dpkg-source -x "$dl"/qemu_*.dsc >&2) || die "dpkg-source -x qemu $v failed"
+      tree=$(find "$cache/src-$v" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*' | head -n1)
+      [ -n "$tree" ] && [ -f "$tree/VERSION" ] || die "no unpacked source tree in $cache/src-$v"
+      mv "$tree" "$cache/src-$v/tree"
+      rm -rf "$dl"
+      touch "$cache/src-$v/.complete"
+      echo "$v" >"$known"
+      srcver=$v
+      return 0
+    fi
+    rm -rf "$dl"
+    log "qemu $v is listed but its files cannot be downloaded; trying an older revision"
+  done
+  die "no qemu $other source can be downloaded (listed: $(tr "\n" " " <<<"$listed"))"
+}
+# QEMU 10+ runs configure through a venv and needs meson >= the version pythondeps.toml
+# accepts; Debian's +ds source drops the bundled wheels and Debian 12's meson is 1.0.1. Then
+# trixie's meson package (all-architecture Python) is unpacked into the cache and put first
+# on PATH/PYTHONPATH. Sets meson_note for the cache key.
+line_meson() {
+  local need have deb dir
+  meson_note=""
+  need=$(sed -n '/^\[meson\]/,/^\[/s/.*accepted = ">=\([0-9.]*\)".*/\1/p' "$srcdir/tree/pythondeps.toml" | head -n1)
+  [ -n "$need" ] || return 0
+  have=$(meson --version 2>/dev/null || echo 0)
+  if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" = "$need" ]; then meson_note="meson $have"; return 0; fi
+  if ls "$srcdir/tree/python/wheels"/meson-*.whl >/dev/null 2>&1; then meson_note="bundled meson"; return 0; fi
+  dir=$(find "$cache" -maxdepth 1 -type d -name 'meson-*' | sort -V | tail -n1)
+  if [ -z "$dir" ] || [ ! -f "$dir/.complete" ]; then
+    line_apt
+    deb=$cache/dl-meson
+    rm -rf "$deb"; mkdir -p "$deb"
+    (cd "$deb" && timeout 600 apt-get "${aptopts[@]}" -qq download meson >&2) ||
+      die "qemu $other needs meson >= $need (installed: $have) and trixie's meson cannot be downloaded"
+    have=$(dpkg-deb -f "$deb"/meson_*.deb Version)
+    dir=$cache/meson-$have
+    rm -rf "$dir"
+    dpkg-deb -x "$deb"/meson_*.deb "$dir"
+    rm -rf "$deb"
+    touch "$dir/.complete"
+  fi
+  export PATH=$dir/usr/bin:$PATH
+  export PYTHONPATH=$dir/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
+  have=$(meson --version) || die "the meson in $dir does not run"
+  log "meson $have from $dir (qemu $other needs >= $need)"
+  meson_note="meson $have"
+}
+if [ -n "$other" ]; then
+  mkdir -p "$cache"
+  if [ $check -eq 0 ]; then
+    exec 9>"$cache/.lock-$other"
+    flock 9 # one build of this line at a time; the installed line's builds lock .lock
+    line_source 1
+  elif ! line_source 0; then
+    [ $check -eq 1 ] && exit 3
+    echo "$cache/$what${name:+-$name}-$other-(not fetched yet)"; exit 0
+  fi
+  pkgversion="Debian $srcver"
+  srcdir=$cache/src-$srcver
+  line_meson
+fi
 
 # Debian's own paths (debian/rules common_configure_opts) so the module's CONFIG_QEMU_MODDIR and
 # the firmware path agree with the installed package.
@@ -113,6 +244,8 @@ common=(--prefix=/usr --sysconfdir=/etc --libdir=/usr/lib/x86_64-linux-gnu
         --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
         --target-list=x86_64-softmmu --without-default-features --enable-fdt=system
         --disable-docs --disable-werror)
+# 10+: never fetch subprojects; Debian's +ds source has no firmware blobs to install
+[ -z "$other" ] || common+=(--disable-download --disable-install-blobs)
 if [ "$what" = qtest-module ]; then
   conf=("${common[@]}" --enable-modules --with-pkgversion="$pkgversion" --enable-tcg --enable-kvm)
   targets=(accel-qtest-x86_64.so)
@@ -121,6 +254,9 @@ elif [ "$what" = tap ]; then
   # KVM too: a traced QEMU is for running guests at their real speed as well
   conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace tap build" --enable-kvm
         --extra-ldflags='-Wl,-rpath,$ORIGIN/lib')
+  targets=(qemu-system-x86_64)
+elif [ "$what" = plain ]; then
+  conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace plain build" --enable-kvm)
   targets=(qemu-system-x86_64)
 else
   conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace crash build $name")
@@ -131,6 +267,8 @@ fi
 # configure options, the patches), so a changed recipe rebuilds and an edited comment does not.
 recipe=1
 key_input=$(echo "$recipe $srcver $pkgversion ${conf[*]} ${targets[*]}")
+[ -z "$other" ] || key_input+=" $meson_note"
+sfx=${other:+$other-} # another line's results are named plain-10.2-KEY, tap-10.2-KEY, ...
 # (only the diff part of a patch: its explanation above the diff may change freely)
 if [ -n "$name" ]; then key_input+=$(sed -n '/^--- /,$p' "$repo/samples/crash/$name"/*.patch); fi
 if [ "$what" = tap ]; then key_input+=$(tap_inputs); fi
@@ -140,11 +278,15 @@ if [ "$what" = qtest-module ]; then
   product=$out/accel-qtest-x86_64.so
   result=$out
 elif [ "$what" = tap ]; then
-  out=$cache/tap-$key
+  out=$cache/tap-$sfx$key
+  product=$out/qemu-system-x86_64
+  result=$product
+elif [ "$what" = plain ]; then
+  out=$cache/plain-$sfx$key
   product=$out/qemu-system-x86_64
   result=$product
 else
-  out=$cache/crash-$name-$key
+  out=$cache/crash-$name-$sfx$key
   product=$out/qemu-system-x86_64
   result=$product
 fi
@@ -156,6 +298,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 deps=(libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev pkg-config
       python3 dpkg-dev xz-utils)
+if [ -n "$other" ]; then deps+=(python3-venv); fi
 missing=()
 for p in "${deps[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -167,8 +310,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$cache"
-exec 9>"$cache/.lock"
-flock 9 # two builds at once would fight over 2 cores and the source tree
+if [ -z "$other" ]; then
+  exec 9>"$cache/.lock"
+  flock 9 # two builds at once would fight over 2 cores and the source tree
+fi
 
 # ---- source: apt-get source through a private configuration ----
 srcdir=$cache/src-$srcver
@@ -210,7 +355,7 @@ PY
 fi
 log "source: qemu $srcver ($(cat "$srcdir/tree/VERSION")), version string '$pkgversion'"
 
-work=$cache/work-$what${name:+-$name}
+work=$cache/work-$what${name:+-$name}${other:+-$other}
 rm -rf "$work"
 mkdir -p "$work"
 cp -a "$srcdir/tree" "$work/src"
@@ -266,7 +411,7 @@ else
   ln -s /usr/lib/ipxe/qemu "$out.tmp/qemu-bundle/usr/lib/ipxe/qemu"
   starts_up "the built QEMU does not start" "$out.tmp/qemu-system-x86_64"
 fi
-echo "qemu $srcver '$pkgversion' ${name:+crash $name }built $(date -u +%FT%TZ) in $(( $(date +%s) - start )) s" \
+echo "qemu $srcver '$pkgversion' ${name:+crash $name }${meson_note:+($meson_note) }built $(date -u +%FT%TZ) in $(( $(date +%s) - start )) s" \
   >"$out.tmp/BUILDINFO"
 mv "$out.tmp" "$out"
 rm -rf "$work"

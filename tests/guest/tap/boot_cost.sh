@@ -6,19 +6,21 @@
 # to exit), the medians and their ratio. The figures are in docs/performance.md, "QEMU with
 # libnvmetap".
 #
-# usage: boot_cost.sh [-n RUNS] [--smp N] [--kvm] [--workdir DIR]
+# usage: boot_cost.sh [-n RUNS] [--smp N] [--kvm] [--qemu LINE] [--workdir DIR]
 #   -n RUNS   boots of each kind (default 7)
 #   --smp N   guest CPUs (default 1)
 #   --kvm     -accel kvm instead of TCG (needs /dev/kvm)
+#   --qemu LINE  the tap build of that QEMU line (build-qemu.sh --qemu LINE tap), e.g. 10.2
 # Exit status: 0, 1 on a failed boot, 2 on usage, 77 when the patched QEMU is not built.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-runs=7 smp=1 kvm=() work=""
+runs=7 smp=1 kvm=() work="" line=()
 while [ $# -gt 0 ]; do
   case $1 in
     -n) runs=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
     --kvm) kvm=(-accel kvm); shift ;;
+    --qemu) line=(--qemu "$2"); shift 2 ;;
     --workdir) work=$2; shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "boot_cost: unknown argument $1" >&2; exit 2 ;;
@@ -27,8 +29,8 @@ done
 [ -n "$work" ] || work=$(mktemp -d)
 mkdir -p "$work"
 
-patched=$("$root/scripts/qemu/build-qemu.sh" --check tap) ||
-  { echo "boot_cost: no patched QEMU; build it with scripts/qemu/build-qemu.sh tap" >&2; exit 77; }
+patched=$("$root/scripts/qemu/build-qemu.sh" --check "${line[@]}" tap) ||
+  { echo "boot_cost: no patched QEMU; build it with scripts/qemu/build-qemu.sh ${line[*]} tap" >&2; exit 77; }
 mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$work" --smp "$smp"; echo "status=$?")
 [ "${qemu[-1]}" = status=0 ] || { echo "boot_cost: qemu-cmd.sh failed" >&2; exit 1; }
 unset 'qemu[-1]'

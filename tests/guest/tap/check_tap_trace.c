@@ -2,6 +2,12 @@
  * the QEMU log importer made of the same boot, and what only the shim can have.
  *
  * usage: check_tap_trace --shim S --imported I [--cpus N] [--serial SN] [--killed]
+ *                        [--line MAJOR.MINOR] [--allow-empty-import]
+ *
+ * --line: the QEMU release line the patched binary is (default 7.2): the trace's emulator name
+ * must say it, and the register values checked are that line's (nvmetrace/qemu.h).
+ * --allow-empty-import: a log import holding no NVMe command (the importer cannot read the
+ * line's log yet) skips the comparisons with it, loudly, instead of failing them.
  *
  * Whole boot (default): every stream both traces hold (SQEs per SQ, CQEs per CQ, doorbells,
  * register writes, register read offsets, config accesses, BAR mappings, controller states,
@@ -20,11 +26,12 @@
 #include <string.h>
 
 #include "nvmetrace/format.h"
+#include "nvmetrace/qemu.h"
 #include "test.h"
 
-/* What QEMU 7.2 returns (hw/nvme/ctrl.c nvme_init_ctrl, NVME_SPEC_VER): CAP with MQES 0x7ff,
- * CQR, TO 0xf, CSS = NVM | I/O command sets | admin only, MPSMAX 4; no CMB or PMR. */
-#define QEMU_CAP (0x7ffull | 1ull << 16 | 0xfull << 24 | 0xc1ull << 37 | 4ull << 52)
+/* What the QEMU line returns for CAP (nvmetrace/qemu.h: MQES 0x7ff, CQR, TO 0xf, MPSMAX 4, the
+ * line's CSS bits; no CMB or PMR), set in main; VS is NVMe 1.4 on every line (NVME_SPEC_VER). */
+static uint64_t QEMU_CAP;
 #define QEMU_VS 0x00010400u
 /* scripts/guest/init.sh's write: 8 blocks at LBA 2048 of "nvmetrace-pattern\n" repeated */
 #define WRITE_LBA 2048
@@ -462,7 +469,7 @@ static void check_raw(const struct trace *t)
     CHECK_EQ_U64(rebuilt, 0);
 }
 
-/* Register reads carry the values QEMU returned: every CAP and VS read is QEMU 7.2's constant,
+/* Register reads carry the values QEMU returned: every CAP and VS read is the line's constant,
  * every CSTS read what the controller's state changes make it. */
 static void check_reads(const struct trace *t)
 {
@@ -728,11 +735,24 @@ static void check_recovered(const struct trace *t)
               t->r[i].e.type == NVT_EV_ANNOTATION);
 }
 
+/* What only the shim's trace of a whole boot can show (no log needed). */
+static void check_shim_only(const struct trace *sh, const char *serial, unsigned cpus)
+{
+    check_raw(sh);
+    check_reads(sh);
+    check_data(sh, serial);
+    check_cqes(sh);
+    check_msix(sh);
+    check_intx(sh);
+    check_threads(sh, cpus);
+}
+
 int main(int argc, char **argv)
 {
     const char *shim = NULL, *imported = NULL, *serial = "nvt-guest";
     unsigned cpus = 1;
-    int killed = 0;
+    int killed = 0, allow_empty_import = 0;
+    const char *line = "7.2";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--shim") && i + 1 < argc)
             shim = argv[++i];
@@ -744,28 +764,64 @@ int main(int argc, char **argv)
             cpus = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--killed"))
             killed = 1;
+        else if (!strcmp(argv[i], "--line") && i + 1 < argc)
+            line = argv[++i];
+        else if (!strcmp(argv[i], "--allow-empty-import"))
+            allow_empty_import = 1;
         else
             shim = NULL, imported = NULL, i = argc;
     }
     if (!shim || !imported || !cpus) {
         fprintf(stderr, "usage: check_tap_trace --shim S --imported I [--cpus N] [--serial SN] "
-                        "[--killed]\n");
+                        "[--killed] [--line MAJOR.MINOR] [--allow-empty-import]\n");
         return 2;
     }
+    unsigned major, minor, micro;
+    if (nvt_qemu_parse_version(line, &major, &minor, &micro) != 0) {
+        fprintf(stderr, "check_tap_trace: bad --line '%s'\n", line);
+        return 2;
+    }
+    QEMU_CAP = nvt_qemu_line_for(major, minor, NULL)->cap;
     static struct trace sh, im;
     load(shim, &sh);
-    load(imported, &im);
+    FILE *probe = allow_empty_import ? fopen(imported, "rb") : NULL;
+    if (allow_empty_import && !probe)
+        printf("  no log import %s (capture could not import this QEMU's log)\n", imported);
+    else
+        load(imported, &im);
+    if (probe)
+        fclose(probe);
     printf("shim trace %s: %zu events; log import %s: %zu events\n", shim, sh.n, imported, im.n);
 
     /* ---- the same device ---- */
+    size_t im_subs = 0;
+    for (size_t i = 0; i < im.n; i++)
+        im_subs += im.r[i].e.type == NVT_EV_SUBMISSION;
+    int compare_import = !(im_subs == 0 && allow_empty_import && !killed);
     CHECK_EQ_U64(sh.ndev, 1);
-    CHECK_EQ_U64(im.ndev, 1);
-    CHECK_STR(sh.dev.bdf, im.dev.bdf);
+    if (compare_import) {
+        CHECK_EQ_U64(im.ndev, 1);
+        CHECK_STR(sh.dev.bdf, im.dev.bdf);
+    }
     CHECK_EQ_U64(sh.dev.vendor_id, 0x1b36);
     CHECK_EQ_U64(sh.dev.device_id, 0x0010);
     CHECK_EQ_U64(sh.dev.class_code, 0x010802);
     CHECK_STR(sh.dev.model, "nvme");
-    CHECK(strncmp(sh.dev.emulator, "QEMU 7.2", 8) == 0);
+    char want_emu[32];
+    snprintf(want_emu, sizeof want_emu, "QEMU %u.%u.", major, minor);
+    if (strncmp(sh.dev.emulator, want_emu, strlen(want_emu)) != 0)
+        fprintf(stderr, "emulator \"%s\", expected %s...\n", sh.dev.emulator, want_emu);
+    CHECK(strncmp(sh.dev.emulator, want_emu, strlen(want_emu)) == 0);
+    printf("  emulator: %s; CAP expected 0x%016llx\n", sh.dev.emulator,
+           (unsigned long long)QEMU_CAP);
+
+    if (!compare_import) {
+        printf("  NOT COMPARED with the log import: it holds no NVMe command (%zu events); the "
+               "importer cannot read this QEMU's log yet. Shim-only checks follow.\n", im.n);
+        check_shim_only(&sh, serial, cpus);
+        check_stats(&sh);
+        TEST_DONE();
+    }
 
     /* ---- every stream both hold ---- */
     for (int st = 0; st < ST_COUNT; st++) {
@@ -789,13 +845,7 @@ int main(int argc, char **argv)
     if (!killed) {
         compare_dma(&im, &sh);
         compare_times(&im, &sh);
-        check_raw(&sh);
-        check_reads(&sh);
-        check_data(&sh, serial);
-        check_cqes(&sh);
-        check_msix(&sh);
-        check_intx(&sh);
-        check_threads(&sh, cpus);
+        check_shim_only(&sh, serial, cpus);
     } else {
         check_recovered(&sh);
     }
