@@ -29,7 +29,9 @@
 #   tap           the same minimal qemu-system-x86_64 with samples/qemu/nvmetap-qemu-LINE.patch
 #                 (-device nvme,...,nvmetrace=FILE records the controller with the tap shim),
 #                 linked with libnvmetap built from this repository, which goes beside it in
-#                 lib/. Rebuilt when the patch or the shim's sources change. Same time.
+#                 lib/. Rebuilt when the patch or libnvmetap's ABI (nvmetap.h, its symbol
+#                 map) changes; when only libnvmetap's sources change, the cached build gets
+#                 a fresh libnvmetap in lib/ (seconds). Same time.
 #   --check       print the cached path and exit 0 if it exists; exit 3 without building if
 #                 not (tests use this to skip cleanly).
 #   --path        print where the result goes, built or not.
@@ -50,18 +52,39 @@ jobs=${NVT_QEMU_JOBS:-2}
 qemu=${QEMU:-qemu-system-x86_64}
 
 die() { echo "build-qemu: $*" >&2; exit 1; }
-usage() { sed -n '2,43p' "$0" >&2; exit 2; }
+usage() { sed -n '2,45p' "$0" >&2; exit 2; }
 log() { echo "build-qemu: $*" >&2; }
 
 # ---- tap: the QEMU patch of samples/qemu/ and the libnvmetap it links ----
 # (tap_patch is set below, once the QEMU line is known)
-# What a tap build depends on besides the recipe: the patch's diff and the sources of
-# libnvmetap (the shim and the format library inside it).
+# What a tap QEMU binary depends on besides the recipe: the patch's diff and libnvmetap's ABI
+# (its header, symbol map and pkg-config file). libnvmetap's implementation (the shim and the
+# format library inside it) is not in the binary's key: the binary loads it from lib/ beside
+# it, and a cached build gets a fresh libnvmetap from this tree when those sources change
+# (refresh_lib, seconds) instead of a new QEMU build (minutes).
 tap_inputs() {
   [ -f "$tap_patch" ] || die "no $tap_patch"
   sed -n '/^diff /,$p' "$tap_patch"
-  (cd "$repo" && find capture/include/nvmetap.h capture/nvmetap.map capture/CMakeLists.txt \
-     cmake/nvmetap.pc.in capture/src/tap* format -type f | LC_ALL=C sort | xargs cat)
+  (cd "$repo" && cat capture/include/nvmetap.h capture/nvmetap.map cmake/nvmetap.pc.in)
+}
+lib_key() {
+  (cd "$repo" && find CMakeLists.txt capture/CMakeLists.txt capture/src/tap* format -type f |
+     LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-12
+}
+# build_lib DIR: builds libnvmetap from this tree and installs it in DIR/nvmetap (lib/ and
+# lib/pkgconfig), with the log in DIR/nvt-build.log.
+build_lib() {
+  local dir=$1
+  command -v cmake >/dev/null || die "cmake is needed to build libnvmetap"
+  log "building libnvmetap"
+  { cmake -S "$repo" -B "$dir/nvt-build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_INSTALL_LIBDIR=lib -DNVT_BUILD_TESTS=OFF -DNVT_BUILD_BENCH=OFF \
+      -DNVT_BUILD_DISSECTOR=OFF &&
+    nice -n 10 cmake --build "$dir/nvt-build" --target nvmetap -j "$jobs" &&
+    cmake -DCMAKE_INSTALL_PREFIX="$dir/nvmetap" -P "$dir/nvt-build/capture/cmake_install.cmake" &&
+    install -D -m 0644 "$dir/nvt-build/nvmetap.pc" "$dir/nvmetap/lib/pkgconfig/nvmetap.pc"
+  } >"$dir/nvt-build.log" 2>&1 ||
+    { tail -n 30 "$dir/nvt-build.log" >&2; die "libnvmetap build failed (log: $dir/nvt-build.log)"; }
 }
 # Applies the patch (a patch that no longer applies stops the build here), then builds
 # libnvmetap and installs it where QEMU's meson finds it through pkg-config.
@@ -69,23 +92,36 @@ tap_prepare() {
   log "applying $(basename "$tap_patch")"
   patch -d "$work/src" -p1 --no-backup-if-mismatch --batch --forward <"$tap_patch" >&2 ||
     die "$tap_patch does not apply to qemu $srcver: update it (samples/qemu/README.md)"
-  command -v cmake >/dev/null || die "cmake is needed to build libnvmetap"
-  log "building libnvmetap"
-  { cmake -S "$repo" -B "$work/nvt-build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_INSTALL_LIBDIR=lib -DNVT_BUILD_TESTS=OFF -DNVT_BUILD_BENCH=OFF \
-      -DNVT_BUILD_DISSECTOR=OFF &&
-    nice -n 10 cmake --build "$work/nvt-build" --target nvmetap -j "$jobs" &&
-    cmake -DCMAKE_INSTALL_PREFIX="$work/nvmetap" -P "$work/nvt-build/capture/cmake_install.cmake" &&
-    install -D -m 0644 "$work/nvt-build/nvmetap.pc" "$work/nvmetap/lib/pkgconfig/nvmetap.pc"
-  } >"$work/nvt-build.log" 2>&1 ||
-    { tail -n 30 "$work/nvt-build.log" >&2; die "libnvmetap build failed (log: $work/nvt-build.log)"; }
+  build_lib "$work"
   export PKG_CONFIG_PATH=$work/nvmetap/lib/pkgconfig
+}
+# A cached tap build whose libnvmetap is older than this tree: a fresh one replaces it (renamed
+# into place, so a QEMU running with the old one keeps its mapping), under the build lock.
+refresh_lib() {
+  mkdir -p "$cache"
+  exec 8>"$cache/.lock-lib"
+  flock 8
+  [ "$(cat "$out/lib/.nvmetap-key" 2>/dev/null)" != "$(lib_key)" ] || return 0
+  local tmp
+  tmp=$(mktemp -d "$cache/.lib-XXXXXX")
+  build_lib "$tmp"
+  local f
+  for f in "$tmp/nvmetap/lib"/libnvmetap.so*; do
+    cp -P "$f" "$out/lib/.new-$(basename "$f")"
+    mv -f "$out/lib/.new-$(basename "$f")" "$out/lib/$(basename "$f")"
+  done
+  LD_LIBRARY_PATH=$out/lib "$product" -device nvme,help 2>&1 | grep -q 'nvmetrace=' ||
+    die "the cached tap QEMU does not start with the refreshed libnvmetap"
+  lib_key >"$out/lib/.nvmetap-key"
+  rm -rf "$tmp"
+  log "libnvmetap of $out refreshed from this tree"
 }
 # libnvmetap goes in lib/ beside the binary (its rpath is $ORIGIN/lib); proof that the
 # binary runs with it and that its nvme device has the property.
 tap_install() {
   mkdir -p "$out.tmp/lib"
   cp -P "$work/nvmetap/lib"/libnvmetap.so* "$out.tmp/lib/"
+  lib_key >"$out.tmp/lib/.nvmetap-key"
   LD_LIBRARY_PATH=$out.tmp/lib "$work/build/qemu-system-x86_64" -device nvme,help 2>&1 |
     grep -q 'nvmetrace=' || die "the built QEMU has no nvmetrace property on its nvme device"
 }
@@ -106,7 +142,7 @@ case $what in
     [ -d "$repo/samples/crash/$name" ] || die "no samples/crash/$name"
     ls "$repo/samples/crash/$name"/*.patch >/dev/null 2>&1 || die "no patch in samples/crash/$name" ;;
   tap) [ $# -eq 1 ] || usage ;;
-  -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
   *) usage ;;
 esac
 
@@ -291,7 +327,17 @@ else
   result=$product
 fi
 if [ $check -eq 2 ]; then echo "$result"; exit 0; fi
-if [ -s "$product" ]; then echo "$result"; exit 0; fi
+if [ -s "$product" ]; then
+  if [ "$what" = tap ] && [ "$(cat "$out/lib/.nvmetap-key" 2>/dev/null)" != "$(lib_key)" ]; then
+    if [ $check -eq 1 ]; then
+      log "the cached tap build's libnvmetap is older than this tree: build-qemu.sh ${line:+--qemu $line }tap refreshes it"
+      exit 3
+    fi
+    refresh_lib
+  fi
+  echo "$result"
+  exit 0
+fi
 [ $check -eq 1 ] && exit 3
 
 SUDO=""

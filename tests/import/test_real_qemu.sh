@@ -7,7 +7,8 @@
 #   LINE   7.2   Debian 12's qemu-system-x86_64 (installed)
 #          10.0  bookworm-backports' 10.0.x, unpacked by scripts/qemu/fetch-qemu.sh (scripts/test.sh
 #                fetches it before ctest; this test only looks in the cache)
-#          11.1  a QEMU 11.1 build whose path is in $NVT_QEMU_11_1 or /tmp/qemu-11.1-path
+#          10.2  QEMU 10.2 built from Debian sid's source (scripts/qemu/build-qemu.sh --qemu 10.2
+#                tap; run without nvmetrace= it records nothing itself): the 10.1+ log form
 #   CASE   boot      the guest boots, works and powers off: capture exits 0; SUB records of
 #                    SQ 0 = pci_nvme_admin_cmd lines, of other SQs = pci_nvme_io_cmd lines,
 #                    CPL records = pci_nvme_enqueue_req_completion lines of the raw log (--log);
@@ -40,10 +41,9 @@ case $line in
     qemu=$("$root/scripts/qemu/fetch-qemu.sh" --check --wrapper bookworm-backports) ||
       skip "QEMU 10.0 from bookworm-backports is not unpacked (scripts/qemu/fetch-qemu.sh bookworm-backports)"
     ;;
-  11.1)
-    qemu=${NVT_QEMU_11_1:-}
-    [ -n "$qemu" ] || qemu=$(cat /tmp/qemu-11.1-path 2>/dev/null) || true
-    [ -n "$qemu" ] && [ -x "$qemu" ] || skip "no QEMU 11.1 build (set NVT_QEMU_11_1 or write its path to /tmp/qemu-11.1-path)"
+  10.2)
+    qemu=$("$root/scripts/qemu/build-qemu.sh" --check --qemu 10.2 tap 2>/dev/null) ||
+      skip "no QEMU 10.2 build (scripts/qemu/build-qemu.sh --qemu 10.2 tap)"
     ;;
   *) echo "test_real_qemu: unknown line $line" >&2; exit 2 ;;
 esac
