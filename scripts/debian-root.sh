@@ -54,6 +54,8 @@ if [ "${1:-}" = "--inside" ]; then
            "$root/root/.cache"
   mount --bind "$cache/roots/$suite-cache/root-home" "$root/root/.cache"
   mount --bind "$cache/roots/$suite-cache/apt-archives" "$root/var/cache/apt/archives"
+  # A throw-away root: dpkg need not fsync every file (minutes of apt time saved).
+  echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/90nvmetrace-unsafe-io"
   # Keep the downloaded .debs for the next run (Debian's image deletes them after install).
   rm -f "$root/etc/apt/apt.conf.d/docker-clean"
   echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >"$root/etc/apt/apt.conf.d/90nvmetrace-keep"

@@ -1,15 +1,31 @@
 #!/usr/bin/env bash
-# The whole nvmetrace test suite, from a fresh Debian 12 machine:
+# The whole nvmetrace test suite, from a fresh Debian 12 or 13 machine:
 #   1. installs the dependencies (scripts/install-deps.sh, idempotent),
 #   2. builds and runs every test (ctest) in a normal build,
 #   3. builds and runs them again under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   4. builds the libFuzzer targets with clang and fuzzes each for NVT_FUZZ_SECONDS (default 60).
-# Build trees go to build/ (or $NVT_BUILD_ROOT). Ends with "N passed, N failed" over all runs.
+#   4. builds the libFuzzer targets with clang and fuzzes each for NVT_FUZZ_SECONDS (default 60),
+#   5. runs steps 1-4 again inside a fresh root of each Debian release in NVT_TEST_ROOTS
+#      (default "trixie" on a Debian 12 host, none elsewhere; scripts/debian-root.sh), so CI
+#      covers Debian 12 and 13 in one run.
+# Build trees go to build/ (or $NVT_BUILD_ROOT). Ends with "N passed, N failed" over all runs,
+# the roots' included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${NVT_BUILD_ROOT:-build}
 jobs=$(nproc)
 fuzz_seconds=${NVT_FUZZ_SECONDS:-60}
+export NVT_FUZZ_SECONDS=$fuzz_seconds
+# Inside a root (NVT_IN_DEBIAN_ROOT, set by debian-root.sh) there is no further root to run.
+if [ -n "${NVT_IN_DEBIAN_ROOT:-}" ]; then
+  roots=""
+elif [ -n "${NVT_TEST_ROOTS+set}" ]; then
+  roots=$NVT_TEST_ROOTS
+elif [ "$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")" = bookworm ]; then
+  roots=trixie
+else
+  roots=""
+fi
+suite_start=$(date +%s)
 
 scripts/install-deps.sh
 
@@ -77,7 +93,30 @@ CC=clang cmake -S . -B "$root/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNVT_BUIL
 cmake --build "$root/fuzz" -j"$jobs"
 run_suite fuzz "$root/fuzz" -R '^fuzz\.[a-z_]+$'
 
+# ---- the same suite inside a fresh root of each release in $roots ----
+for r in $roots; do
+  echo "=== Debian root: $r (scripts/debian-root.sh $r -- ./scripts/test.sh) ==="
+  rlog=$root/root-$r.log
+  mkdir -p "$root"
+  rstart=$(date +%s)
+  set +e
+  scripts/debian-root.sh "$r" -- ./scripts/test.sh 2>&1 | tee "$rlog"
+  rc=${PIPESTATUS[0]}
+  set -e
+  echo "=== Debian root $r: exit $rc after $(( $(date +%s) - rstart )) s ==="
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$rlog" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    total_pass=$((total_pass + ${line%% passed*}))
+    rfail=${line#*passed, }
+    total_fail=$((total_fail + ${rfail%% failed}))
+  else
+    total_fail=$((total_fail + 1)) # the root's run never got to its count: unknown is not zero
+  fi
+  [ "$rc" -eq 0 ] || failed_runs+=("$r")
+done
+
 echo
+echo "test.sh: $(( $(date +%s) - suite_start )) s${roots:+ (roots: $roots)}"
 if [ ${#qemu_failed[@]} -gt 0 ]; then
   echo "QEMU builds that failed (their tests were skipped): ${qemu_failed[*]}"
 fi

@@ -11,7 +11,8 @@
 #                 accel-qtest-*.so), built with the installed binary's version string so the
 #                 module stamp matches. Prints the folder to put in QEMU_MODULE_DIR; with it,
 #                 the installed qemu-system-x86_64 accepts -machine accel=qtest and replay runs
-#                 on virtual time. About a minute (it compiles a handful of files).
+#                 on virtual time. About a minute (it compiles a handful of files). When the
+#                 installed QEMU has the accelerator already, prints nothing and exits 0.
 #   crash NAME    a whole minimal qemu-system-x86_64 (x86_64-softmmu, default devices, no
 #                 optional features, qtest built in) with samples/crash/NAME/*.patch applied
 #                 on top of Debian's patches: a QEMU with a public NVMe fix reverted. Prints the
@@ -56,6 +57,14 @@ tap_inputs() {
 # Applies the patch (a patch that no longer applies stops the build here), then builds
 # libnvmetap and installs it where QEMU's meson finds it through pkg-config.
 tap_prepare() {
+  # The patch is for one QEMU line (its name says which: nvmetap-qemu-MAJOR.MINOR.patch, the
+  # QEMU table's tap_patch); on another the tap build and its tests are not possible.
+  local want have
+  want=$(basename "$tap_patch" .patch)
+  want=${want#nvmetap-qemu-}
+  have=$(cut -d. -f1,2 "$work/src/VERSION")
+  [ "$want" = "$have" ] ||
+    die "no tap build for qemu $srcver: $(basename "$tap_patch") is for QEMU $want, the installed QEMU is $have (the tap tests skip; docs/qemu-versions.md)"
   log "applying $(basename "$tap_patch")"
   patch -d "$work/src" -p1 --no-backup-if-mismatch --batch --forward <"$tap_patch" >&2 ||
     die "$tap_patch does not apply to qemu $srcver: update it (samples/qemu/README.md)"
@@ -127,6 +136,22 @@ else
   targets=(qemu-system-x86_64)
 fi
 
+# A QEMU that already has the qtest accelerator (built in, or its module shipped: not Debian
+# 12's 7.2) needs no module: say so, print nothing (QEMU_MODULE_DIR stays unset) and succeed.
+if [ "$what" = qtest-module ]; then
+  "$qemu" -machine q35,accel=qtest -qtest null -nodefaults -display none -S </dev/null \
+    >/dev/null 2>&1 &
+  probe=$!
+  sleep 2
+  if kill -0 "$probe" 2>/dev/null; then
+    kill "$probe"
+    wait "$probe" 2>/dev/null || true
+    log "the installed $qemu ('$banner') has the qtest accelerator: no module needed"
+    exit 0
+  fi
+  wait "$probe" 2>/dev/null || true
+fi
+
 # Cache key: what the result depends on (the recipe revision below, the source version, the
 # configure options, the patches), so a changed recipe rebuilds and an edited comment does not.
 recipe=1
@@ -175,11 +200,18 @@ srcdir=$cache/src-$srcver
 if [ ! -f "$srcdir/.complete" ]; then
   rm -rf "$srcdir"
   mkdir -p "$srcdir/apt/lists/partial" "$srcdir/apt/cache/archives/partial"
-  cat >"$srcdir/apt/sources.list" <<EOF
-deb-src http://deb.debian.org/debian bookworm main
-deb-src http://deb.debian.org/debian bookworm-updates main
-deb-src http://deb.debian.org/debian-security bookworm-security main
+  # The installed release's suites (bookworm on Debian 12, trixie on 13, ...).
+  suite=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  [ -n "$suite" ] || die "no VERSION_CODENAME in /etc/os-release: cannot tell which Debian suite holds qemu $srcver"
+  if [ "$suite" = sid ]; then
+    echo "deb-src http://deb.debian.org/debian sid main" >"$srcdir/apt/sources.list"
+  else
+    cat >"$srcdir/apt/sources.list" <<EOF
+deb-src http://deb.debian.org/debian $suite main
+deb-src http://deb.debian.org/debian $suite-updates main
+deb-src http://deb.debian.org/debian-security $suite-security main
 EOF
+  fi
   aptopts=(-o "Dir::Etc::SourceList=$srcdir/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
            -o "Dir::State::Lists=$srcdir/apt/lists" -o "Dir::Cache=$srcdir/apt/cache"
            -o "APT::Sandbox::User=root")

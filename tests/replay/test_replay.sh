@@ -84,8 +84,12 @@ lines=$(wc -l <"$tmp/g.qtest")
 if [ "$lines" -gt 100 ]; then ok; else bad "export has only $lines lines"; fi
 # Every command of the export is one QEMU accepts: one OK per line, nothing else. The module
 # (if built) gives the qtest accelerator; otherwise TCG with the vCPUs stopped.
-mod=$("$src/scripts/qemu/build-qemu.sh" --check qtest-module 2>/dev/null)
-if [ -n "$mod" ]; then accel=(-machine q35,accel=qtest); else accel=(-machine q35,accel=tcg -S); fi
+# (--check succeeds with no folder when the installed QEMU has the accelerator built in.)
+if mod=$("$src/scripts/qemu/build-qemu.sh" --check qtest-module 2>/dev/null); then
+  accel=(-machine q35,accel=qtest)
+else
+  mod="" accel=(-machine q35,accel=tcg -S)
+fi
 # shellcheck disable=SC2086
 QEMU_MODULE_DIR=$mod timeout 20 qemu-system-x86_64 $args "${accel[@]}" -qtest stdio \
   -qtest-log none <"$tmp/g.qtest" >"$tmp/qemu.out" 2>"$tmp/qemu.err"

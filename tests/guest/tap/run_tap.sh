@@ -21,19 +21,32 @@ build_qemu=$root/scripts/qemu/build-qemu.sh
 rm -rf "$work"
 mkdir -p "$work"
 
+# The tap patch exists for some QEMU lines only (the QEMU table's tap_patch, nvmetrace/qemu.h):
+# with another QEMU installed the tap tests cannot run, and say so.
+if [ -z "${NVT_TAP_QEMU:-}" ] && banner=$(qemu-system-x86_64 --version 2>/dev/null | head -n1) &&
+   [ -n "$banner" ]; then
+  tap_patch=$("$nvt" qemu-versions --for "$banner" | sed -n 's/^tap_patch=//p')
+  if [ -z "$tap_patch" ]; then
+    echo "SKIP: no tap patch for the installed QEMU ('$banner'): its line of 'nvmetrace qemu-versions' has none (samples/qemu/ has one for QEMU 7.2)"
+    exit 77
+  fi
+fi
+
 if [ "$config" = patch ]; then
-  src=$(ls -d "${NVT_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nvmetrace/qemu}"/src-*/tree 2>/dev/null | head -n1)
-  if [ -z "$src" ]; then
+  # The source of the installed package (build-qemu.sh's src-VERSION), not any in the cache.
+  srcver=$(dpkg-query -W -f '${source:Version}' qemu-system-x86 2>/dev/null || true)
+  src=${NVT_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nvmetrace/qemu}/src-$srcver/tree
+  if [ -z "$srcver" ] || [ ! -d "$src" ]; then
     echo "SKIP: no QEMU source in the cache (scripts/qemu/build-qemu.sh tap fetches it)"
     exit 77
   fi
-  if ! out=$(patch -d "$src" -p1 --dry-run --batch --forward \
-               <"$root/samples/qemu/nvmetap-qemu-7.2.patch" 2>&1); then
+  tap_patch=${tap_patch:-samples/qemu/nvmetap-qemu-7.2.patch}
+  if ! out=$(patch -d "$src" -p1 --dry-run --batch --forward <"$root/$tap_patch" 2>&1); then
     echo "$out" >&2
-    echo "FAILED: samples/qemu/nvmetap-qemu-7.2.patch does not apply to $src" >&2
+    echo "FAILED: $tap_patch does not apply to $src" >&2
     exit 1
   fi
-  echo "samples/qemu/nvmetap-qemu-7.2.patch applies to $src"
+  echo "$tap_patch applies to $src"
   exit 0
 fi
 
@@ -44,10 +57,10 @@ case $config in
   kill) hold=(--hold) ;;
   *) echo "run_tap: unknown config $config" >&2; exit 2 ;;
 esac
-mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$work" --smp "$smp" \
-                    --namespaces "$nns" "${hold[@]}"; echo "status=$?")
-status=${qemu[-1]#status=}
-unset 'qemu[-1]'
+"$root/scripts/guest/qemu-cmd.sh" --workdir "$work" --smp "$smp" --namespaces "$nns" \
+  "${hold[@]}" >"$work/qemu-cmd.txt"
+status=$?
+mapfile -t qemu <"$work/qemu-cmd.txt"
 if [ "$status" = 2 ]; then
   echo "SKIP: QEMU or a guest kernel is not installed (scripts/install-deps.sh installs them)"
   exit 77
