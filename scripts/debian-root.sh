@@ -107,18 +107,9 @@ done
 mkdir -p "$cache/roots"
 tarball=$cache/roots/$suite-minbase.tar.zst
 stamp=$tarball.key
-key="$(sha256sum <"$0" | cut -c1-12) $mirror"
-if [ $rebuild -eq 1 ] || [ ! -s "$tarball" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$key" ] ||
-   [ -n "$(find "$tarball" -mtime +"$max_days" 2>/dev/null)" ]; then
-  if ! command -v debootstrap >/dev/null; then
-    log "installing debootstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >&2 ||
-      die "apt-get install debootstrap failed"
-  fi
-  [ -e "/usr/share/debootstrap/scripts/$suite" ] ||
-    die "this debootstrap does not know the suite '$suite'"
-  exec 9>"$cache/roots/.lock"
-  flock 9
+# Makes the pristine root of $suite into $tarball. Its text is the cache key (with the mirror):
+# a changed recipe makes the root again, an edit elsewhere in this script does not.
+make_root() {
   build=$tmpbase/nvmetrace-debootstrap-$suite.$$
   rm -rf "$tmpbase"/nvmetrace-debootstrap-"$suite".*
   start=$(date +%s)
@@ -139,7 +130,28 @@ EOF
   mv "$tarball.tmp" "$tarball"
   echo "$key" >"$stamp"
   rm -rf --one-file-system "$build"
-  log "made $tarball ($(du -h "$tarball" | cut -f1)) in $(( $(date +%s) - start )) s"
+}
+
+key="$(declare -f make_root | sha256sum | cut -c1-12) $suite $mirror"
+stale() {
+  [ ! -s "$tarball" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$key" ] ||
+    [ -n "$(find "$tarball" -mtime +"$max_days" 2>/dev/null)" ]
+}
+if [ $rebuild -eq 1 ] || stale; then
+  if ! command -v debootstrap >/dev/null; then
+    log "installing debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >&2 ||
+      die "apt-get install debootstrap failed"
+  fi
+  [ -e "/usr/share/debootstrap/scripts/$suite" ] ||
+    die "this debootstrap does not know the suite '$suite'"
+  exec 9>"$cache/roots/.lock"
+  flock 9
+  # Another run may have made it while this one waited for the lock.
+  if [ $rebuild -eq 1 ] || stale; then
+    make_root
+    log "made $tarball ($(du -h "$tarball" | cut -f1)) in $(( $(date +%s) - start )) s"
+  fi
   exec 9>&-
 fi
 
