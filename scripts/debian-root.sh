@@ -19,7 +19,8 @@
 # removed at the end, or by the next run when this one was killed.
 #
 # What should survive between runs is bind-mounted from $cache/roots/SUITE-cache/: root-home
-# (the root's /root/.cache: QEMU builds, initramfs) and apt-archives (downloaded .debs).
+# (the root's /root/.cache: QEMU builds, initramfs) and apt-archives (downloaded .debs); one
+# run at a time uses them (a second waits; give it another XDG_CACHE_HOME to run alongside).
 # Needs root (debootstrap, chroot, mounts). Exit status: CMD's, or 1 when the root cannot be
 # made, 2 on a usage error.
 set -euo pipefail
@@ -52,6 +53,13 @@ if [ "${1:-}" = "--inside" ]; then
   mount --rbind /dev "$root/dev"
   mkdir -p "$cache/roots/$suite-cache/root-home" "$cache/roots/$suite-cache/apt-archives/partial" \
            "$root/root/.cache"
+  # One run at a time per cache: two roots' apt would fight over the shared archives' lock.
+  # (Held by CMD too, through the inherited descriptor; released when the namespace ends.)
+  exec 8>"$cache/roots/$suite-cache/.lock"
+  if ! flock -n 8; then
+    log "waiting for another run using $cache/roots/$suite-cache"
+    flock 8
+  fi
   mount --bind "$cache/roots/$suite-cache/root-home" "$root/root/.cache"
   mount --bind "$cache/roots/$suite-cache/apt-archives" "$root/var/cache/apt/archives"
   # A throw-away root: dpkg need not fsync every file (minutes of apt time saved).

@@ -5,16 +5,26 @@
 # got values; the real Linux boot log (tests/import/data) replays with zero divergences; bad
 # input, a missing QEMU and a QEMU that refuses its options, dies or hangs give clear errors
 # and distinct exit codes, never a hang.
-# usage: test_replay.sh NVMETRACE GEN_REPLAY_TRACE FAKE_QEMU QTEST_IMPORT SOURCE_DIR
+# The synthetic trace and the boot log are QEMU 7.2's: on another installed QEMU line they are
+# replayed as rewritten to that line's known differences (the QEMU table; line_traces.sh).
+# usage: test_replay.sh NVMETRACE GEN_REPLAY_TRACE FAKE_QEMU QTEST_IMPORT SOURCE_DIR LINE_TOOL
 set -u
 nvt=$1
-gen=$2
+gen_bin=$2
 fake=$3
 qimport=$4
 src=$5
+linetool=$6
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/line_traces.sh"
+# gen TRACE DISK [OPTIONS]: the generator, its trace then made the installed QEMU line's.
+gen() {
+  "$gen_bin" "$@" || return 1
+  line_copy "$linetool" "$1" "$1.line.pcapng" >"$tmp/line.txt" && mv "$1.line.pcapng" "$1"
+}
+gen="gen"
 # Exactly one divergence, at event IDX, with this description, expected and got.
 expect_divergence() { # expect_divergence KIND IDX WHAT EXPECTED GOT
   "$gen" "$tmp/w.pcapng" "$tmp/w.img" --wrong "$1" || bad "generator --wrong $1"
@@ -28,6 +38,7 @@ expect_divergence() { # expect_divergence KIND IDX WHAT EXPECTED GOT
 
 # ---- the synthetic trace replays clean, and the same every time ----
 "$gen" "$tmp/g.pcapng" "$tmp/g.img" || bad "generator failed"
+cat "$tmp/line.txt"
 expect_rc 0 "$nvt" replay --copy-disks "$tmp/g.pcapng"
 cp "$tmp/out" "$tmp/run1"
 expect_grep "result: clean" "$tmp/out"
@@ -68,6 +79,7 @@ expect_grep "  got:      message 0x00004022 to vector 1" "$tmp/out"
 boot=$src/tests/import/data/boot-qemu-7.2.log.zst
 zstd -qdc "$boot" >"$tmp/boot.log" || bad "cannot unpack $boot"
 expect_rc 0 "$nvt" import qemu-log "$tmp/boot.log" -o "$tmp/boot.pcapng"
+line_copy "$linetool" "$tmp/boot.pcapng" "$tmp/boot.line.pcapng" 7.2 && mv "$tmp/boot.line.pcapng" "$tmp/boot.pcapng"
 expect_rc 0 "$nvt" replay "$tmp/boot.pcapng"
 expect_grep "result: clean" "$tmp/out"
 expect_grep "divergences 0" "$tmp/out"
