@@ -27,9 +27,10 @@
 #
 # Environment: NVT_QEMU_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/nvmetrace/qemu),
 # NVT_QEMU_JOBS (default 2), QEMU (the installed binary, default qemu-system-x86_64).
-# Build dependencies (libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev)
-# are installed with apt-get when missing (needs root or sudo). The source comes from a private
-# apt configuration with deb-src lines: the system's sources.list is not touched.
+# Build dependencies (libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev
+# python3-venv) are installed with apt-get when missing (needs root or sudo). The source comes
+# from a private apt configuration with deb-src lines (the installed release's suites): the
+# system's sources.list is not touched.
 # Builds run under `nice -n 10`. Exit status: 0 built or cached, 1 failure, 2 usage, 3 --check
 # found nothing.
 set -euo pipefail
@@ -41,7 +42,7 @@ jobs=${NVT_QEMU_JOBS:-2}
 qemu=${QEMU:-qemu-system-x86_64}
 
 die() { echo "build-qemu: $*" >&2; exit 1; }
-usage() { sed -n '2,33p' "$0" >&2; exit 2; }
+usage() { sed -n '2,35p' "$0" >&2; exit 2; }
 log() { echo "build-qemu: $*" >&2; }
 
 # ---- tap: the QEMU patch of samples/qemu/ and the libnvmetap it links ----
@@ -103,7 +104,7 @@ case $what in
     [ -d "$repo/samples/crash/$name" ] || die "no samples/crash/$name"
     ls "$repo/samples/crash/$name"/*.patch >/dev/null 2>&1 || die "no patch in samples/crash/$name" ;;
   tap) [ $# -eq 1 ] || usage ;;
-  -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
   *) usage ;;
 esac
 
@@ -180,7 +181,7 @@ if [ -s "$product" ]; then echo "$result"; exit 0; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 deps=(libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev pkg-config
-      python3 dpkg-dev xz-utils)
+      python3 python3-venv dpkg-dev xz-utils)  # python3-venv: QEMU 8.1+ configures in a venv
 missing=()
 for p in "${deps[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

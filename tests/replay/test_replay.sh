@@ -58,6 +58,25 @@ expect_rc 0 "$nvt" replay --copy-disks --accel tcg "$tmp/g.pcapng"
 expect_grep "accelerator tcg -S" "$tmp/out"
 expect_grep "result: clean" "$tmp/out"
 
+# ---- the line rewrite (nvt-qemu-line-trace): 7.2 to 10.0 changes exactly the table's values ----
+"$gen_bin" "$tmp/l.pcapng" "$tmp/l.img" || bad "generator failed"
+expect_rc 0 "$linetool" "$tmp/l.pcapng" "$tmp/l10.pcapng" --to "QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)"
+expect_grep "recorded on QEMU 7.2 (line 7.2), replayed into 10.0 (line 10.0)" "$tmp/out"
+expect_grep "CAP reads 1, DevCap Extended Tag reads 0, Identify Namespace NSFEAT 1, Security Receive status 0" "$tmp/out"
+"$nvt" dump -x "$tmp/l.pcapng" >"$tmp/l.dump"
+"$nvt" dump -x "$tmp/l10.pcapng" >"$tmp/l10.dump"
+# CAP's dump line and its record bytes, and the NSFEAT byte of the Identify Namespace data
+changed=$(diff "$tmp/l.dump" "$tmp/l10.dump" | grep -c '^>')
+if [ "$changed" = 3 ]; then ok; else bad "the 10.0 rewrite changed $changed dump lines, expected 3"; fi
+expect_grep "REG 0000 -> 004008200f0107ff (CAP)" "$tmp/l10.dump"
+expect_grep "0040  34 07 00 03 1f 00 00 00" "$tmp/l10.dump"
+expect_rc 0 "$linetool" "$tmp/l.pcapng" "$tmp/l72.pcapng" --to "QEMU 7.2.0"
+expect_grep "same line of the QEMU table, copied unchanged" "$tmp/out"
+"$nvt" dump -x "$tmp/l72.pcapng" >"$tmp/l72.dump"
+if cmp -s "$tmp/l.dump" "$tmp/l72.dump"; then ok; else bad "the same-line copy differs"; fi
+expect_rc 2 "$linetool" "$tmp/l.pcapng" "$tmp/lx.pcapng" --to "no version here"
+expect_rc 1 "$linetool" "$tmp/l.img" "$tmp/lx.pcapng" --to "QEMU 10.0.0" # not a trace
+
 # ---- every kind of output is compared: one wrong expectation each ----
 expect_divergence csts 27 "MMIO read CSTS (BAR0+0x1c, 4 bytes)" 0x00000000 0x00000001 1
 expect_divergence cfg 1 "config read 0x008 (4 bytes)" 0x01080203 0x01080202 1
