@@ -123,6 +123,10 @@ common=(--prefix=/usr --sysconfdir=/etc --libdir=/usr/lib/x86_64-linux-gnu
         --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
         --target-list=x86_64-softmmu --without-default-features --enable-fdt=system
         --disable-docs --disable-werror)
+# Debian's QEMU 8+ source (+ds) leaves the firmware blobs out (bios.bin, ...): do not install
+# them (the installed package's firmware is used). Not added for 7.2, whose cache keys stay.
+qemu_major=$(sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p' <<<"$banner")
+if [ "${qemu_major:-0}" -ge 8 ]; then common+=(--disable-install-blobs); fi
 if [ "$what" = qtest-module ]; then
   conf=("${common[@]}" --enable-modules --with-pkgversion="$pkgversion" --enable-tcg --enable-kvm)
   targets=(accel-qtest-x86_64.so)
