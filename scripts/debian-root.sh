@@ -76,7 +76,8 @@ if [ "${1:-}" = "--inside" ]; then
   set +e
   chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    NVT_FUZZ_SECONDS="${NVT_FUZZ_SECONDS:-}" NVT_IN_DEBIAN_ROOT="$suite" \
+    NVT_FUZZ_SECONDS="${NVT_FUZZ_SECONDS:-}" NVT_TEST_SUITES="${NVT_TEST_SUITES:-}" \
+    NVT_IN_DEBIAN_ROOT="$suite" \
     /bin/sh -c 'cd /src/nvmetrace && exec "$@"' sh "$@"
   rc=$?
   set -e

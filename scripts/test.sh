@@ -7,6 +7,7 @@
 #   5. runs steps 1-4 again inside a fresh root of each Debian release in NVT_TEST_ROOTS
 #      (default "trixie" on a Debian 12 host, none elsewhere; scripts/debian-root.sh), so CI
 #      covers Debian 12 and 13 in one run.
+# NVT_TEST_SUITES (default "normal sanitizers fuzz") picks the builds, here and in the roots.
 # Build trees go to build/ (or $NVT_BUILD_ROOT). Ends with "N passed, N failed" over all runs,
 # the roots' included.
 set -euo pipefail
@@ -72,11 +73,18 @@ run_suite() {
   [ "$rc" -eq 0 ] || failed_runs+=("$name")
 }
 
+# NVT_TEST_SUITES: which of the three builds run (default all: "normal sanitizers fuzz").
+suites=" ${NVT_TEST_SUITES:-normal sanitizers fuzz} "
+wants() { [[ "$suites" == *" $1 "* ]]; }
+
+if wants normal; then
 echo "=== build: normal ==="
 cmake -S . -B "$root/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$root/release" -j"$jobs"
 run_suite normal "$root/release"
+fi
 
+if wants sanitizers; then
 echo "=== build: ASan + UBSan ==="
 # The Wireshark plugin is left out here: tshark is not built with ASan and cannot load an
 # instrumented plugin. It is tested in the normal build.
@@ -85,13 +93,16 @@ cmake -S . -B "$root/asan" -DCMAKE_BUILD_TYPE=Debug -DNVT_SANITIZE=ON -DNVT_BUIL
 cmake --build "$root/asan" -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite sanitizers "$root/asan"
+fi
 
+if wants fuzz; then
 echo "=== build: libFuzzer (clang) ==="
 CC=clang cmake -S . -B "$root/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNVT_BUILD_FUZZ=ON \
   -DNVT_BUILD_DISSECTOR=OFF -DNVT_GUEST_TESTS=OFF -DNVT_BUILD_BENCH=OFF \
   -DNVT_FUZZ_SECONDS="$fuzz_seconds"
 cmake --build "$root/fuzz" -j"$jobs"
 run_suite fuzz "$root/fuzz" -R '^fuzz\.[a-z_]+$'
+fi
 
 # ---- the same suite inside a fresh root of each release in $roots ----
 for r in $roots; do
