@@ -18,6 +18,7 @@
 
 #include "nvmetrace/format.h"
 #include "nvmetrace/qemu.h"
+#include "le.h" /* format/src: the library's little-endian readers */
 
 #define IDENTIFY_OPC 0x06
 #define SECURITY_RECV_OPC 0x82
@@ -41,20 +42,11 @@ static struct pending idns[64];
 /* Security Receive commands in flight: cid | 0x10000 by cid % 64 */
 static uint32_t secrecv[64];
 
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
+/* All SQE bytes [off, off + width) known (a QEMU log import knows some only). */
 static int known(const nvt_event *e, unsigned off, unsigned width)
 {
-    for (unsigned i = 0; i < width; i++)
-        if (!(e->u.sub.known >> (off + i) & 1))
-            return 0;
-    return 1;
+    uint64_t mask = ((1ull << width) - 1) << off;
+    return (e->u.sub.known & mask) == mask;
 }
 
 /* CAP bytes [offset, offset + size) of BAR0, from a CAP value. */
@@ -86,10 +78,10 @@ static void rewrite(nvt_event *e, uint8_t *data, const struct nvt_qemu_line *fro
     }
     if (e->type == NVT_EV_SUBMISSION && e->u.sub.qid == 0 && known(e, 0, 4) && known(e, 24, 8) &&
         known(e, 40, 1) && e->u.sub.sqe[0] == IDENTIFY_OPC && e->u.sub.sqe[40] == 0) {
-        uint16_t cid = (uint16_t)le(e->u.sub.sqe + 2, 2);
+        uint16_t cid = (uint16_t)get_le16(e->u.sub.sqe + 2);
         struct pending *p = &idns[cid % 64];
         p->cid = cid;
-        p->prp1 = le(e->u.sub.sqe + 24, 8);
+        p->prp1 = get_le64(e->u.sub.sqe + 24);
         p->used = 1;
     }
     if (e->type == NVT_EV_DMA_WRITE && e->u.dma.sqid == 0 && from->nsfeat != to->nsfeat) {
@@ -105,19 +97,18 @@ static void rewrite(nvt_event *e, uint8_t *data, const struct nvt_qemu_line *fro
     }
     if (e->type == NVT_EV_SUBMISSION && e->u.sub.qid == 0 && known(e, 0, 4) &&
         e->u.sub.sqe[0] == SECURITY_RECV_OPC) {
-        uint16_t cid = (uint16_t)le(e->u.sub.sqe + 2, 2);
+        uint16_t cid = (uint16_t)get_le16(e->u.sub.sqe + 2);
         secrecv[cid % 64] = cid | 0x10000u;
     }
     if (e->type == NVT_EV_COMPLETION && from->security_recv_sf != to->security_recv_sf &&
-        (e->u.cpl.known & 0xfc00) == 0xfc00 && le(e->u.cpl.cqe + 10, 2) == 0) {
+        (e->u.cpl.known & 0xfc00) == 0xfc00 && get_le16(e->u.cpl.cqe + 10) == 0) {
         /* the completion of a Security Receive seen above, with the recording line's answer */
-        uint16_t cid = (uint16_t)le(e->u.cpl.cqe + 12, 2);
-        uint16_t sf = (uint16_t)(le(e->u.cpl.cqe + 14, 2) >> 1);
+        uint16_t cid = (uint16_t)get_le16(e->u.cpl.cqe + 12);
+        uint16_t sf = (uint16_t)(get_le16(e->u.cpl.cqe + 14) >> 1);
         if (secrecv[cid % 64] == (cid | 0x10000u) && sf == from->security_recv_sf) {
             secrecv[cid % 64] = 0;
-            uint16_t w = (uint16_t)((le(e->u.cpl.cqe + 14, 2) & 1) | (to->security_recv_sf << 1));
-            e->u.cpl.cqe[14] = (uint8_t)w;
-            e->u.cpl.cqe[15] = (uint8_t)(w >> 8);
+            uint16_t w = (uint16_t)((get_le16(e->u.cpl.cqe + 14) & 1) | (to->security_recv_sf << 1));
+            put_le16(e->u.cpl.cqe + 14, w);
             c->secrecv++;
         }
     }
