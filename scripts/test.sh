@@ -54,7 +54,7 @@ run_suite() {
   local name=$1 dir=$2
   shift 2
   local log="$dir/ctest.log"
-  echo "=== $name: ctest $* ==="
+  echo "=== $name: ctest $* (at $(( $(date +%s) - suite_start )) s) ==="
   set +e
   ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
