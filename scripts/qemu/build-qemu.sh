@@ -57,15 +57,17 @@ tap_inputs() {
 }
 # Applies the patch (a patch that no longer applies stops the build here), then builds
 # libnvmetap and installs it where QEMU's meson finds it through pkg-config.
-tap_prepare() {
-  # The patch is for one QEMU line (its name says which: nvmetap-qemu-MAJOR.MINOR.patch, the
-  # QEMU table's tap_patch); on another the tap build and its tests are not possible.
+# The patch is for one QEMU line (its name says which: nvmetap-qemu-MAJOR.MINOR.patch, the
+# QEMU table's tap_patch); on another the tap build and its tests are not possible.
+tap_check_version() {
   local want have
   want=$(basename "$tap_patch" .patch)
   want=${want#nvmetap-qemu-}
-  have=$(cut -d. -f1,2 "$work/src/VERSION")
+  have=$(cut -d. -f1,2 "$1/VERSION")
   [ "$want" = "$have" ] ||
     die "no tap build for qemu $srcver: $(basename "$tap_patch") is for QEMU $want, the installed QEMU is $have (the tap tests skip; docs/qemu-versions.md)"
+}
+tap_prepare() {
   log "applying $(basename "$tap_patch")"
   patch -d "$work/src" -p1 --no-backup-if-mismatch --batch --forward <"$tap_patch" >&2 ||
     die "$tap_patch does not apply to qemu $srcver: update it (samples/qemu/README.md)"
@@ -247,6 +249,7 @@ PY
 fi
 log "source: qemu $srcver ($(cat "$srcdir/tree/VERSION")), version string '$pkgversion'"
 
+if [ "$what" = tap ]; then tap_check_version "$srcdir/tree"; fi
 work=$cache/work-$what${name:+-$name}
 rm -rf "$work"
 mkdir -p "$work"
