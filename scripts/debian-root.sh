@@ -81,9 +81,18 @@ if [ "${1:-}" = "--inside" ]; then
     /bin/sh -c 'cd /src/nvmetrace && exec "$@"' sh "$@"
   rc=$?
   set -e
-  umount -R "$root/dev" "$root/sys" "$root/proc" "$root/root/.cache" "$root/var/cache/apt/archives" ||
-    log "unmount failed (the namespace's end unmounts anyway)"
-  rm -rf --one-file-system "$dir"
+  # Remove the root only once nothing is mounted in it: the cache bind mounts are on the same
+  # file system, so --one-file-system alone would not keep rm out of them. Otherwise the next
+  # run removes the folder, from outside this namespace, where nothing is mounted there.
+  # (A busy mount, e.g. a process some other way into the namespace still using it, is
+  # detached lazily: gone from the tree at once.)
+  mounts=("$root/var/cache/apt/archives" "$root/root/.cache" "$root/dev" "$root/sys" "$root/proc")
+  umount -R "${mounts[@]}" 2>/dev/null || umount -R -l "${mounts[@]}" 2>/dev/null || true
+  if ! findmnt -rn -o TARGET | grep -qF "$root"; then
+    rm -rf --one-file-system "$dir"
+  else
+    log "cannot unmount everything in $root: leaving it for the next run to remove"
+  fi
   exit $rc
 fi
 
