@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's main job, on a fresh Debian 12 machine, from a clone of this repository:
+# The README's main job, on a fresh Debian 12 or 13 machine, from a clone of this repository:
 #   1. installs what it needs (scripts/install-deps.sh: QEMU, Debian's kernel, busybox, ...),
 #   2. builds nvmetrace (cmake) and installs the Wireshark plugin for this user,
 #   3. builds the test guest's initramfs (cached in ~/.cache/nvmetrace),
@@ -34,11 +34,16 @@ fi
 
 step "3/5 guest: Debian's kernel + busybox initramfs with the nvme modules"
 mkdir -p "$out"
-mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$out" --smp "$smp" \
-                    --namespaces "$nns"; echo "status=$?")
-status=${qemu[-1]#status=}
-unset 'qemu[-1]'
-[ "$status" = 0 ] || { echo "demo: could not prepare the guest (see above)" >&2; exit 1; }
+# Into a file first: a failing qemu-cmd.sh (no kernel, no modules, no busybox) must stop the demo
+# with its own message, not leave an empty command behind.
+cmdfile=$out/qemu-cmd.txt
+if ! "$root/scripts/guest/qemu-cmd.sh" --workdir "$out" --smp "$smp" --namespaces "$nns" \
+     >"$cmdfile"; then
+  echo "demo: could not prepare the guest: scripts/guest/qemu-cmd.sh failed (its message is above)" >&2
+  exit 1
+fi
+mapfile -t qemu <"$cmdfile"
+[ ${#qemu[@]} -gt 0 ] || { echo "demo: scripts/guest/qemu-cmd.sh printed no QEMU command" >&2; exit 1; }
 echo "kernel:    $(printf '%s\n' "${qemu[@]}" | grep -A1 -x -- -kernel | tail -n1)"
 echo "initramfs: $(printf '%s\n' "${qemu[@]}" | grep -A1 -x -- -initrd | tail -n1)"
 

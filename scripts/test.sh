@@ -1,15 +1,33 @@
 #!/usr/bin/env bash
-# The whole nvmetrace test suite, from a fresh Debian 12 machine:
+# The whole nvmetrace test suite, from a fresh Debian 12 or 13 machine:
 #   1. installs the dependencies (scripts/install-deps.sh, idempotent),
 #   2. builds and runs every test (ctest) in a normal build,
 #   3. builds and runs them again under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   4. builds the libFuzzer targets with clang and fuzzes each for NVT_FUZZ_SECONDS (default 60).
-# Build trees go to build/ (or $NVT_BUILD_ROOT). Ends with "N passed, N failed" over all runs.
+#   4. builds the libFuzzer targets with clang and fuzzes each for NVT_FUZZ_SECONDS (default 60),
+#   5. runs steps 1-4 again inside a fresh root of each Debian release in NVT_TEST_ROOTS
+#      (default "trixie" on a Debian 12 host, none elsewhere; scripts/debian-root.sh), so CI
+#      covers Debian 12 and 13 in one run.
+# NVT_TEST_SUITES (default "normal sanitizers fuzz") picks the builds here, NVT_ROOT_SUITES
+# (default "normal sanitizers": the fuzz targets are the same code on every release) in the roots.
+# Build trees go to build/ (or $NVT_BUILD_ROOT). Ends with "N passed, N failed" over all runs,
+# the roots' included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${NVT_BUILD_ROOT:-build}
 jobs=$(nproc)
 fuzz_seconds=${NVT_FUZZ_SECONDS:-60}
+export NVT_FUZZ_SECONDS=$fuzz_seconds
+# Inside a root (NVT_IN_DEBIAN_ROOT, set by debian-root.sh) there is no further root to run.
+if [ -n "${NVT_IN_DEBIAN_ROOT:-}" ]; then
+  roots=""
+elif [ -n "${NVT_TEST_ROOTS+set}" ]; then
+  roots=$NVT_TEST_ROOTS
+elif [ "$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")" = bookworm ]; then
+  roots=trixie
+else
+  roots=""
+fi
+suite_start=$(date +%s)
 
 scripts/install-deps.sh
 
@@ -20,8 +38,13 @@ scripts/install-deps.sh
 # libnvmetap; then QEMU 10.2 (Debian sid's source) with the 10.2 tap patch, which is also the
 # 10.2 QEMU the replay tests run untraced (docs/performance.md: build times). Tests that need
 # a build that failed skip (ctest "Not Run"/skipped), and the failure is repeated below.
+# Inside a root (NVT_IN_DEBIAN_ROOT) only the release's own QEMU is built (its qtest module;
+# the crash and tap builds where its line has a patch): other QEMU lines, bookworm-backports'
+# 10.0 and the crash replay are the host's part, and a cold root must stay inside CI's time.
+builds=("qtest-module" "crash pmrctl-no-pmr" "tap" "--qemu 10.2 tap")
+[ -z "${NVT_IN_DEBIAN_ROOT:-}" ] || builds=("qtest-module" "tap")
 qemu_failed=()
-for what in "qtest-module" "crash pmrctl-no-pmr" "tap" "--qemu 10.2 tap"; do
+for what in "${builds[@]}"; do
   echo "=== QEMU build: $what ==="
   # shellcheck disable=SC2086
   if ! scripts/qemu/build-qemu.sh $what; then
@@ -31,9 +54,11 @@ for what in "qtest-module" "crash pmrctl-no-pmr" "tap" "--qemu 10.2 tap"; do
 done
 # QEMU 10.0 from bookworm-backports, unpacked (a few seconds; cached): the import.qemu_10.0
 # tests boot the guest under it, and skip if it cannot be had.
-echo "=== QEMU 10.0 (bookworm-backports) ==="
-scripts/qemu/fetch-qemu.sh bookworm-backports >/dev/null ||
-  { qemu_failed+=("fetch-qemu bookworm-backports"); echo "WARNING: fetch-qemu.sh failed; the QEMU 10.0 tests will be skipped" >&2; }
+if [ -z "${NVT_IN_DEBIAN_ROOT:-}" ]; then
+  echo "=== QEMU 10.0 (bookworm-backports) ==="
+  scripts/qemu/fetch-qemu.sh bookworm-backports >/dev/null ||
+    { qemu_failed+=("fetch-qemu bookworm-backports"); echo "WARNING: fetch-qemu.sh failed; the QEMU 10.0 tests will be skipped" >&2; }
+fi
 
 # Newer Wireshark SDKs' headers (Debian trixie: 4.4, sid: 4.6) for dissector.sdk_compat, cached in
 # ~/.cache/nvmetrace/wireshark-sdk (seconds). Without one the test skips; without both it fails.
@@ -52,7 +77,7 @@ run_suite() {
   local name=$1 dir=$2
   shift 2
   local log="$dir/ctest.log"
-  echo "=== $name: ctest $* ==="
+  echo "=== $name: ctest $* (at $(( $(date +%s) - suite_start )) s) ==="
   set +e
   ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
@@ -71,28 +96,66 @@ run_suite() {
   [ "$rc" -eq 0 ] || failed_runs+=("$name")
 }
 
+# NVT_TEST_SUITES: which of the three builds run (default all: "normal sanitizers fuzz").
+suites=" ${NVT_TEST_SUITES:-normal sanitizers fuzz} "
+wants() { [[ "$suites" == *" $1 "* ]]; }
+
+if wants normal; then
 echo "=== build: normal ==="
 cmake -S . -B "$root/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$root/release" -j"$jobs"
 run_suite normal "$root/release"
+fi
 
+if wants sanitizers; then
 echo "=== build: ASan + UBSan ==="
 # The Wireshark plugin is left out here: tshark is not built with ASan and cannot load an
 # instrumented plugin. It is tested in the normal build.
 cmake -S . -B "$root/asan" -DCMAKE_BUILD_TYPE=Debug -DNVT_SANITIZE=ON -DNVT_BUILD_DISSECTOR=OFF \
   -DNVT_BUILD_BENCH=ON
 cmake --build "$root/asan" -j"$jobs"
+# The real-QEMU boots of the other QEMU lines (10.0, 10.2) run in the normal build only: under
+# ASan they would test the same importer and tap code paths again (import_qemu_lines covers
+# every line's log forms under ASan) at a guest boot of 40-70 s each.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite sanitizers "$root/asan"
+  run_suite sanitizers "$root/asan" -E '^(import\.qemu_10\.[0-9]+|guest\.tap\.10\.[0-9]+|replay\.qemu_10\.[0-9]+_[a-z]+)\.?'
 
+fi
+
+if wants fuzz; then
 echo "=== build: libFuzzer (clang) ==="
 CC=clang cmake -S . -B "$root/fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNVT_BUILD_FUZZ=ON \
   -DNVT_BUILD_DISSECTOR=OFF -DNVT_GUEST_TESTS=OFF -DNVT_BUILD_BENCH=OFF \
   -DNVT_FUZZ_SECONDS="$fuzz_seconds"
 cmake --build "$root/fuzz" -j"$jobs"
 run_suite fuzz "$root/fuzz" -R '^fuzz\.[a-z_]+$'
+fi
+
+# ---- the same suite inside a fresh root of each release in $roots ----
+for r in $roots; do
+  echo "=== Debian root: $r (scripts/debian-root.sh $r -- ./scripts/test.sh) ==="
+  rlog=$root/root-$r.log
+  mkdir -p "$root"
+  rstart=$(date +%s)
+  set +e
+  NVT_TEST_SUITES=${NVT_ROOT_SUITES:-normal sanitizers} scripts/debian-root.sh "$r" -- ./scripts/test.sh 2>&1 |
+    tee "$rlog"
+  rc=${PIPESTATUS[0]}
+  set -e
+  echo "=== Debian root $r: exit $rc after $(( $(date +%s) - rstart )) s ==="
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$rlog" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    total_pass=$((total_pass + ${line%% passed*}))
+    rfail=${line#*passed, }
+    total_fail=$((total_fail + ${rfail%% failed}))
+  else
+    total_fail=$((total_fail + 1)) # the root's run never got to its count: unknown is not zero
+  fi
+  [ "$rc" -eq 0 ] || failed_runs+=("$r")
+done
 
 echo
+echo "test.sh: $(( $(date +%s) - suite_start )) s${roots:+ (roots: $roots)}"
 if [ ${#qemu_failed[@]} -gt 0 ]; then
   echo "QEMU builds that failed (their tests were skipped): ${qemu_failed[*]}"
 fi

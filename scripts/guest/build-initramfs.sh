@@ -30,15 +30,44 @@ moddir=/lib/modules/$kver
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || die "busybox not found (install busybox-static)"
 # A dynamically linked busybox would need its libraries in the initramfs too.
+command -v file >/dev/null || die "file not found (install file)"
 if file -L "$busybox" 2>/dev/null | grep -q 'dynamically linked'; then
   die "$busybox is dynamically linked; install busybox-static"
 fi
 command -v cpio >/dev/null || die "cpio not found (install cpio)"
 
-# Dependency order of the NVMe PCI driver in Debian's 6.1 kernel (modinfo -F depends/softdep):
-# nvme -> nvme-core -> t10-pi -> crc-t10dif (+crct10dif), crc64-rocksoft (+crc64).
-modules=(crct10dif_common crct10dif_generic crc-t10dif crc64 crc64_rocksoft_generic
-         crc64-rocksoft t10-pi nvme-core nvme)
+# What the NVMe PCI driver needs, in load order, from the kernel's own dependency data: modprobe
+# prints "insmod PATH" for each module (dependencies first, soft dependencies included, the same
+# module possibly more than once on 6.1) and "builtin NAME" for what is built in (nothing to
+# load: several of 6.1's crc modules are built in on 6.12).
+command -v modprobe >/dev/null || die "modprobe not found (install kmod)"
+deps=$(modprobe -S "$kver" --show-depends nvme 2>&1) ||
+  die "modprobe -S $kver --show-depends nvme failed: $deps"
+paths=()
+while read -r kind arg _; do
+  case $kind in
+    insmod)
+      [[ " ${paths[*]} " == *" $arg "* ]] || paths+=("$arg") ;;
+    builtin) ;;
+    *) die "unexpected line from modprobe --show-depends nvme: '$kind $arg'" ;;
+  esac
+done <<<"$deps"
+[ ${#paths[@]} -gt 0 ] || die "modprobe lists no module to load for nvme on $kver (built in?)"
+# A hard dependency (modinfo's "depends", transitively from nvme) must load; a soft one (a CPU's
+# accelerated crc, say: crct10dif-pclmul needs PCLMULQDQ, which QEMU's default CPU lacks) may
+# fail in the guest without harm.
+modname() { local b; b=$(basename "$1"); b=${b%%.ko*}; echo "${b//-/_}"; }
+required=" nvme "
+todo=(nvme)
+while [ ${#todo[@]} -gt 0 ]; do
+  m=${todo[0]}
+  todo=("${todo[@]:1}")
+  d=$(modinfo -k "$kver" -F depends "$m" 2>/dev/null) || die "modinfo -k $kver $m failed"
+  for x in ${d//,/ }; do
+    x=${x//-/_}
+    [[ "$required" == *" $x "* ]] || { required+="$x "; todo+=("$x"); }
+  done
+done
 
 hash=$(cat "$0" "$here/init.sh" | sha256sum | cut -c1-12)
 if [ -z "$out" ]; then
@@ -62,9 +91,10 @@ for a in sh mount insmod dd blkdiscard poweroff sleep cat echo ls taskset sync s
   ln -s busybox "$root/bin/$a"
 done
 
-for m in "${modules[@]}"; do
-  # modinfo resolves '-' and '_' spellings and finds .ko, .ko.xz or .ko.zst files.
-  f=$(modinfo -k "$kver" -n "$m" 2>/dev/null) || die "module $m not found for kernel $kver"
+# The order file /init reads (scripts/guest/init.sh): "NAME required|optional", load order.
+: >"$root/lib/modules/order"
+for f in "${paths[@]}"; do
+  m=$(modname "$f")
   case $f in
     *.ko) cp "$f" "$root/lib/modules/$m.ko" ;;
     # busybox insmod loads only plain ELF modules: decompress here.
@@ -73,8 +103,9 @@ for m in "${modules[@]}"; do
     *.ko.gz) gzip -dc "$f" >"$root/lib/modules/$m.ko" ;;
     *) die "unexpected module file $f" ;;
   esac
+  if [[ "$required" == *" $m "* ]]; then need=required; else need=optional; fi
+  echo "$m $need" >>"$root/lib/modules/order"
 done
-printf '%s\n' "${modules[@]}" >"$root/lib/modules/order"
 install -m 0755 "$here/init.sh" "$root/init"
 
 tmp=$out.tmp.$$

@@ -21,7 +21,8 @@
 #                 accel-qtest-*.so), built with the installed binary's version string so the
 #                 module stamp matches. Prints the folder to put in QEMU_MODULE_DIR; with it,
 #                 the installed qemu-system-x86_64 accepts -machine accel=qtest and replay runs
-#                 on virtual time. About a minute (it compiles a handful of files).
+#                 on virtual time. About a minute (it compiles a handful of files). When the
+#                 installed QEMU has the accelerator already, prints nothing and exits 0.
 #   crash NAME    a whole minimal qemu-system-x86_64 (x86_64-softmmu, default devices, no
 #                 optional features, qtest built in) with samples/crash/NAME/*.patch applied
 #                 on top of Debian's patches: a QEMU with a public NVMe fix reverted. Prints the
@@ -38,9 +39,10 @@
 #
 # Environment: NVT_QEMU_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/nvmetrace/qemu),
 # NVT_QEMU_JOBS (default 2), QEMU (the installed binary, default qemu-system-x86_64).
-# Build dependencies (libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev)
-# are installed with apt-get when missing (needs root or sudo). The source comes from a private
-# apt configuration with deb-src lines: the system's sources.list is not touched.
+# Build dependencies (libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev
+# python3-venv) are installed with apt-get when missing (needs root or sudo). The source comes
+# from a private apt configuration with deb-src lines (the installed release's suites): the
+# system's sources.list is not touched.
 # Builds run under `nice -n 10`. Exit status: 0 built or cached, 1 failure, 2 usage, 3 --check
 # found nothing.
 set -euo pipefail
@@ -52,7 +54,7 @@ jobs=${NVT_QEMU_JOBS:-2}
 qemu=${QEMU:-qemu-system-x86_64}
 
 die() { echo "build-qemu: $*" >&2; exit 1; }
-usage() { sed -n '2,45p' "$0" >&2; exit 2; }
+usage() { sed -n '2,47p' "$0" >&2; exit 2; }
 log() { echo "build-qemu: $*" >&2; }
 
 # ---- tap: the QEMU patch of samples/qemu/ and the libnvmetap it links ----
@@ -88,6 +90,16 @@ build_lib() {
 }
 # Applies the patch (a patch that no longer applies stops the build here), then builds
 # libnvmetap and installs it where QEMU's meson finds it through pkg-config.
+# The patch is for one QEMU line (its name says which: nvmetap-qemu-MAJOR.MINOR.patch, the
+# QEMU table's tap_patch); on another the tap build and its tests are not possible.
+tap_check_version() {
+  local want have
+  want=$(basename "$tap_patch" .patch)
+  want=${want#nvmetap-qemu-}
+  have=$(cut -d. -f1,2 "$1/VERSION")
+  [ "$want" = "$have" ] ||
+    die "no tap build for qemu $srcver: $(basename "$tap_patch") is for QEMU $want, the installed QEMU is $have (the tap tests skip; docs/qemu-versions.md)"
+}
 tap_prepare() {
   log "applying $(basename "$tap_patch")"
   patch -d "$work/src" -p1 --no-backup-if-mismatch --batch --forward <"$tap_patch" >&2 ||
@@ -142,7 +154,7 @@ case $what in
     [ -d "$repo/samples/crash/$name" ] || die "no samples/crash/$name"
     ls "$repo/samples/crash/$name"/*.patch >/dev/null 2>&1 || die "no patch in samples/crash/$name" ;;
   tap) [ $# -eq 1 ] || usage ;;
-  -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
   *) usage ;;
 esac
 
@@ -280,8 +292,12 @@ common=(--prefix=/usr --sysconfdir=/etc --libdir=/usr/lib/x86_64-linux-gnu
         --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
         --target-list=x86_64-softmmu --without-default-features --enable-fdt=system
         --disable-docs --disable-werror)
-# 10+: never fetch subprojects; Debian's +ds source has no firmware blobs to install
-[ -z "$other" ] || common+=(--disable-download --disable-install-blobs)
+# QEMU 10+ from another suite: never fetch subprojects. Debian's QEMU 8+ source (+ds) leaves
+# the firmware blobs out (bios.bin, ...): do not install them (the installed package's firmware
+# is used). Neither is added for 7.2, whose cache keys stay.
+qemu_major=$(sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p' <<<"$banner")
+[ -z "$other" ] || common+=(--disable-download)
+if [ -n "$other" ] || [ "${qemu_major:-0}" -ge 8 ]; then common+=(--disable-install-blobs); fi
 if [ "$what" = qtest-module ]; then
   conf=("${common[@]}" --enable-modules --with-pkgversion="$pkgversion" --enable-tcg --enable-kvm)
   targets=(accel-qtest-x86_64.so)
@@ -297,6 +313,22 @@ elif [ "$what" = plain ]; then
 else
   conf=("${common[@]}" --with-pkgversion="$pkgversion, nvmetrace crash build $name")
   targets=(qemu-system-x86_64)
+fi
+
+# A QEMU that already has the qtest accelerator (built in, or its module shipped: not Debian
+# 12's 7.2) needs no module: say so, print nothing (QEMU_MODULE_DIR stays unset) and succeed.
+if [ "$what" = qtest-module ]; then
+  "$qemu" -machine q35,accel=qtest -qtest null -nodefaults -display none -S </dev/null \
+    >/dev/null 2>&1 &
+  probe=$!
+  sleep 2
+  if kill -0 "$probe" 2>/dev/null; then
+    kill "$probe"
+    wait "$probe" 2>/dev/null || true
+    log "the installed $qemu ('$banner') has the qtest accelerator: no module needed"
+    exit 0
+  fi
+  wait "$probe" 2>/dev/null || true
 fi
 
 # Cache key: what the result depends on (the recipe revision below, the source version, the
@@ -343,8 +375,7 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 deps=(libfdt-dev libpixman-1-dev meson ninja-build flex bison libglib2.0-dev pkg-config
-      python3 dpkg-dev xz-utils)
-if [ -n "$other" ]; then deps+=(python3-venv); fi
+      python3 python3-venv dpkg-dev xz-utils)  # python3-venv: QEMU 8.1+ configures in a venv
 missing=()
 for p in "${deps[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -366,11 +397,18 @@ srcdir=$cache/src-$srcver
 if [ ! -f "$srcdir/.complete" ]; then
   rm -rf "$srcdir"
   mkdir -p "$srcdir/apt/lists/partial" "$srcdir/apt/cache/archives/partial"
-  cat >"$srcdir/apt/sources.list" <<EOF
-deb-src http://deb.debian.org/debian bookworm main
-deb-src http://deb.debian.org/debian bookworm-updates main
-deb-src http://deb.debian.org/debian-security bookworm-security main
+  # The installed release's suites (bookworm on Debian 12, trixie on 13, ...).
+  suite=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+  [ -n "$suite" ] || die "no VERSION_CODENAME in /etc/os-release: cannot tell which Debian suite holds qemu $srcver"
+  if [ "$suite" = sid ]; then
+    echo "deb-src http://deb.debian.org/debian sid main" >"$srcdir/apt/sources.list"
+  else
+    cat >"$srcdir/apt/sources.list" <<EOF
+deb-src http://deb.debian.org/debian $suite main
+deb-src http://deb.debian.org/debian $suite-updates main
+deb-src http://deb.debian.org/debian-security $suite-security main
 EOF
+  fi
   aptopts=(-o "Dir::Etc::SourceList=$srcdir/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
            -o "Dir::State::Lists=$srcdir/apt/lists" -o "Dir::Cache=$srcdir/apt/cache"
            -o "APT::Sandbox::User=root")
@@ -401,6 +439,7 @@ PY
 fi
 log "source: qemu $srcver ($(cat "$srcdir/tree/VERSION")), version string '$pkgversion'"
 
+if [ "$what" = tap ]; then tap_check_version "$srcdir/tree"; fi
 work=$cache/work-$what${name:+-$name}${other:+-$other}
 rm -rf "$work"
 mkdir -p "$work"

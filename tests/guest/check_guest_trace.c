@@ -6,13 +6,17 @@
  *   --cpus N         the guest had N CPUs: Linux creates I/O queues 1..N, vector q for queue q
  *   --namespaces N   namespaces 1..N each got the workload of scripts/guest/init.sh
  *   --interrupted    the guest never powered off (stopped by a signal or a crash): no
- *                    shutdown expected, the workload must still be there */
+ *                    shutdown expected, the workload must still be there
+ *   --qemu VERSION   the banner of the QEMU that ran (`qemu-system-x86_64 --version`): the
+ *                    trace must name that version, and what differs between QEMU versions
+ *                    (event names) comes from its row of the QEMU table (nvmetrace/qemu.h) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "import_util.h"
 #include "nvmetrace/format.h"
+#include "nvmetrace/qemu.h"
 #include "test.h"
 
 /* scripts/guest/init.sh's workload, in 512-byte blocks */
@@ -117,6 +121,27 @@ static char *load_file(const char *path)
     return buf;
 }
 
+/* count_lines() reads "tid@sec.usec:name args" lines; QEMU 10.1+ prints "ISO-TIME name args":
+ * rewrite those to ":name args" in place (the time is not counted). */
+static void strip_iso_times(char *log)
+{
+    char *out = log;
+    for (char *p = log; *p;) {
+        char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        char *sp = memchr(p, ' ', (size_t)(eol - p));
+        char *from = sp ? sp + 1 : p;
+        if (sp)
+            *out++ = ':';
+        size_t n = (size_t)(eol - from) + (*eol != '\0');
+        memmove(out, from, n);
+        out += n;
+        p = *eol ? eol + 1 : eol;
+    }
+    *out = '\0';
+}
+
 /* Lines of events whose name starts with prefix. */
 static size_t count_prefix(const char *log, const char *prefix)
 {
@@ -133,9 +158,20 @@ static size_t count_prefix(const char *log, const char *prefix)
     return n;
 }
 
-static void check_counts(const char *log)
+static void check_counts(const char *log, const struct nvt_qemu_line *ql)
 {
 #define LINES(name, args) count_lines(log, name, args)
+    /* The shadow-doorbell memory accesses (DMA records): renamed in QEMU 8.0 */
+    size_t shadow = ql->shadow_v8_names
+                        ? LINES("pci_nvme_update_sq_tail", NULL) +
+                              LINES("pci_nvme_update_cq_head", NULL) +
+                              LINES("pci_nvme_update_sq_eventidx", NULL) +
+                              LINES("pci_nvme_update_cq_eventidx", NULL)
+                        : LINES("pci_nvme_shadow_doorbell_sq", NULL) +
+                              LINES("pci_nvme_shadow_doorbell_cq", NULL) +
+                              LINES("pci_nvme_eventidx_sq", NULL) +
+                              LINES("pci_nvme_eventidx_cq", NULL);
+    CHECK(shadow > 0); /* Linux sets up shadow doorbells on every QEMU in the table */
     CHECK_EQ_U64(count_type(NVT_EV_CFG_READ), LINES("pci_cfg_read", "nvme "));
     CHECK_EQ_U64(count_type(NVT_EV_CFG_WRITE), LINES("pci_cfg_write", "nvme "));
     CHECK_EQ_U64(count_type(NVT_EV_BAR_MAP), LINES("pci_update_mappings_add", "nvme "));
@@ -151,10 +187,7 @@ static void check_counts(const char *log)
                  LINES("pci_nvme_admin_cmd", NULL) + LINES("pci_nvme_io_cmd", NULL));
     CHECK_EQ_U64(count_type(NVT_EV_COMPLETION), LINES("pci_nvme_enqueue_req_completion", NULL));
     CHECK_EQ_U64(count_type(NVT_EV_DMA_READ) + count_type(NVT_EV_DMA_WRITE),
-                 LINES("pci_nvme_map_addr", NULL) + LINES("pci_nvme_map_addr_cmb", NULL) +
-                     LINES("pci_nvme_shadow_doorbell_sq", NULL) +
-                     LINES("pci_nvme_shadow_doorbell_cq", NULL) +
-                     LINES("pci_nvme_eventidx_sq", NULL) + LINES("pci_nvme_eventidx_cq", NULL));
+                 LINES("pci_nvme_map_addr", NULL) + LINES("pci_nvme_map_addr_cmb", NULL) + shadow);
     CHECK_EQ_U64(count_type(NVT_EV_CTRL_STATE),
                  LINES("pci_nvme_pci_reset", NULL) + 2 * LINES("pci_nvme_mmio_start_success", NULL) +
                      LINES("pci_nvme_mmio_stopped", NULL) +
@@ -169,7 +202,7 @@ static void check_counts(const char *log)
 
 int main(int argc, char **argv)
 {
-    const char *trace = NULL, *logpath = NULL;
+    const char *trace = NULL, *logpath = NULL, *qemu_banner = NULL;
     unsigned cpus = 1, nns = 1;
     int interrupted = 0;
     for (int i = 1; i < argc; i++) {
@@ -183,14 +216,25 @@ int main(int argc, char **argv)
             nns = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--interrupted"))
             interrupted = 1;
+        else if (!strcmp(argv[i], "--qemu") && i + 1 < argc)
+            qemu_banner = argv[++i];
         else {
             fprintf(stderr, "usage: check_guest_trace --trace T --log L [--cpus N] "
-                            "[--namespaces N] [--interrupted]\n");
+                            "[--namespaces N] [--interrupted] --qemu VERSION\n");
             return 2;
         }
     }
-    if (!trace || !logpath)
+    unsigned qmaj, qmin, qmic;
+    if (!trace || !logpath || !qemu_banner)
         return 2;
+    if (nvt_qemu_parse_version(qemu_banner, &qmaj, &qmin, &qmic) != 0) {
+        fprintf(stderr, "check_guest_trace: no QEMU version in '%s'\n", qemu_banner);
+        return 2;
+    }
+    int older = 0;
+    const struct nvt_qemu_line *ql = nvt_qemu_line_for(qmaj, qmin, &older);
+    printf("QEMU %u.%u.%u: table row %u.%u%s\n", qmaj, qmin, qmic, ql->major, ql->minor,
+           older ? " (older than every row)" : "");
 
     /* ---- read the whole trace: it must be valid to its end ---- */
     nvt_error err;
@@ -227,7 +271,13 @@ int main(int argc, char **argv)
     CHECK_EQ_U64(dev->device_id, 0x0010);
     CHECK_EQ_U64(dev->class_code, 0x010802);
     CHECK_STR(dev->model, "nvme");
-    CHECK(strncmp(dev->emulator, "QEMU 7.", 7) == 0);
+    /* the emulator named in the trace is the QEMU that ran */
+    unsigned tmaj = 0, tmin = 0, tmic = 0;
+    CHECK(strncmp(dev->emulator, "QEMU ", 5) == 0);
+    CHECK(nvt_qemu_parse_version(dev->emulator, &tmaj, &tmin, &tmic) == 0);
+    CHECK_EQ_U64(tmaj, qmaj);
+    CHECK_EQ_U64(tmin, qmin);
+    CHECK_EQ_U64(tmic, qmic);
     CHECK(strncmp(dev->bdf, "0000:00:", 8) == 0);
 
     /* ---- BAR sizing probe: all ones to BAR0, read back: a 16 KiB memory BAR ---- */
@@ -427,7 +477,9 @@ int main(int argc, char **argv)
     }
 
     char *log = load_file(logpath);
-    check_counts(log);
+    if (ql->log_prefix == NVT_QLOG_ISO8601)
+        strip_iso_times(log);
+    check_counts(log, ql);
     free(log);
     nvt_reader_close(r);
     free(recs);

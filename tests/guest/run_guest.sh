@@ -22,10 +22,10 @@ case $config in
   *) echo "run_guest: unknown config $config" >&2; exit 2 ;;
 esac
 
-mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$work" --smp "$smp" \
-                    --namespaces "$nns" "${hold[@]}"; echo "status=$?")
-status=${qemu[-1]#status=}
-unset 'qemu[-1]'
+"$root/scripts/guest/qemu-cmd.sh" --workdir "$work" --smp "$smp" --namespaces "$nns" \
+  "${hold[@]}" >"$work/qemu-cmd.txt"
+status=$?
+mapfile -t qemu <"$work/qemu-cmd.txt"
 if [ "$status" = 2 ]; then
   echo "SKIP: QEMU or a guest kernel is not installed (scripts/install-deps.sh installs them)"
   exit 77
@@ -106,7 +106,8 @@ if [ "$config" = boot ] || [ "$config" = smp2-ns2 ]; then
   grep -q "nvt-guest: powering off" "$console" || { echo "FAILED: guest workload did not finish" >&2; fail=1; }
   grep -q "FAILED" "$console" && { echo "FAILED: the guest reported a failure" >&2; fail=1; }
 fi
-args=(--trace "$trace" --log "$log" --cpus "$smp" --namespaces "$nns")
+args=(--trace "$trace" --log "$log" --cpus "$smp" --namespaces "$nns"
+      --qemu "$("${qemu[0]}" --version | head -n 1)")
 [ ${#hold[@]} -gt 0 ] && args+=(--interrupted)
 "$checker" "${args[@]}" || fail=1
 exit $fail

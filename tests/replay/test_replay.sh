@@ -5,16 +5,26 @@
 # got values; the real Linux boot log (tests/import/data) replays with zero divergences; bad
 # input, a missing QEMU and a QEMU that refuses its options, dies or hangs give clear errors
 # and distinct exit codes, never a hang.
-# usage: test_replay.sh NVMETRACE GEN_REPLAY_TRACE FAKE_QEMU QTEST_IMPORT SOURCE_DIR
+# The synthetic trace and the boot log are QEMU 7.2's: on another installed QEMU line they are
+# replayed as rewritten to that line's known differences (the QEMU table; line_traces.sh).
+# usage: test_replay.sh NVMETRACE GEN_REPLAY_TRACE FAKE_QEMU QTEST_IMPORT SOURCE_DIR LINE_TOOL
 set -u
 nvt=$1
-gen=$2
+gen_bin=$2
 fake=$3
 qimport=$4
 src=$5
+linetool=$6
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/line_traces.sh"
+# gen TRACE DISK [OPTIONS]: the generator, its trace then made the installed QEMU line's.
+gen() {
+  "$gen_bin" "$@" || return 1
+  line_copy "$linetool" "$1" "$1.line.pcapng" >"$tmp/line.txt" && mv "$1.line.pcapng" "$1"
+}
+gen="gen"
 # Exactly one divergence, at event IDX, with this description, expected and got.
 expect_divergence() { # expect_divergence KIND IDX WHAT EXPECTED GOT
   "$gen" "$tmp/w.pcapng" "$tmp/w.img" --wrong "$1" || bad "generator --wrong $1"
@@ -28,6 +38,7 @@ expect_divergence() { # expect_divergence KIND IDX WHAT EXPECTED GOT
 
 # ---- the synthetic trace replays clean, and the same every time ----
 "$gen" "$tmp/g.pcapng" "$tmp/g.img" || bad "generator failed"
+cat "$tmp/line.txt"
 expect_rc 0 "$nvt" replay --copy-disks "$tmp/g.pcapng"
 cp "$tmp/out" "$tmp/run1"
 expect_grep "result: clean" "$tmp/out"
@@ -54,6 +65,25 @@ expect_grep "accelerator tcg -S" "$tmp/out"
 expect_grep "-drive file=DISKCOPY0,format=raw,id=d0,if=none" "$tmp/out"
 notes=$(grep -c "^note: target configured from the command line in the trace's comment" "$tmp/out")
 [ "$notes" -eq 1 ] && ok || bad "the target-configuration note came $notes times: $(cat "$tmp/out")"
+
+# ---- the line rewrite (nvt-qemu-line-trace): 7.2 to 10.0 changes exactly the table's values ----
+"$gen_bin" "$tmp/l.pcapng" "$tmp/l.img" || bad "generator failed"
+expect_rc 0 "$linetool" "$tmp/l.pcapng" "$tmp/l10.pcapng" --to "QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)"
+expect_grep "recorded on QEMU 7.2 (line 7.2), replayed into 10.0 (line 10.0)" "$tmp/out"
+expect_grep "CAP reads 1, DevCap Extended Tag reads 0, Identify Namespace NSFEAT 1, Security Receive status 0" "$tmp/out"
+"$nvt" dump -x "$tmp/l.pcapng" >"$tmp/l.dump"
+"$nvt" dump -x "$tmp/l10.pcapng" >"$tmp/l10.dump"
+# CAP's dump line and its record bytes, and the NSFEAT byte of the Identify Namespace data
+changed=$(diff "$tmp/l.dump" "$tmp/l10.dump" | grep -c '^>')
+if [ "$changed" = 3 ]; then ok; else bad "the 10.0 rewrite changed $changed dump lines, expected 3"; fi
+expect_grep "REG 0000 -> 004008200f0107ff (CAP)" "$tmp/l10.dump"
+expect_grep "0040  34 07 00 03 1f 00 00 00" "$tmp/l10.dump"
+expect_rc 0 "$linetool" "$tmp/l.pcapng" "$tmp/l72.pcapng" --to "QEMU 7.2.0"
+expect_grep "same line of the QEMU table, copied unchanged" "$tmp/out"
+"$nvt" dump -x "$tmp/l72.pcapng" >"$tmp/l72.dump"
+if cmp -s "$tmp/l.dump" "$tmp/l72.dump"; then ok; else bad "the same-line copy differs"; fi
+expect_rc 2 "$linetool" "$tmp/l.pcapng" "$tmp/lx.pcapng" --to "no version here"
+expect_rc 1 "$linetool" "$tmp/l.img" "$tmp/lx.pcapng" --to "QEMU 10.0.0" # not a trace
 
 # ---- every kind of output is compared: one wrong expectation each ----
 expect_divergence csts 27 "MMIO read CSTS (BAR0+0x1c, 4 bytes)" 0x00000000 0x00000001 1
@@ -133,6 +163,7 @@ expect_grep "not comparable 1 (no data 1), divergences 0" "$tmp/out"
 boot=$src/tests/import/data/boot-qemu-7.2.log.zst
 zstd -qdc "$boot" >"$tmp/boot.log" || bad "cannot unpack $boot"
 expect_rc 0 "$nvt" import qemu-log "$tmp/boot.log" -o "$tmp/boot.pcapng"
+line_copy "$linetool" "$tmp/boot.pcapng" "$tmp/boot.line.pcapng" 7.2 && mv "$tmp/boot.line.pcapng" "$tmp/boot.pcapng"
 expect_rc 0 "$nvt" replay "$tmp/boot.pcapng"
 expect_grep "result: clean" "$tmp/out"
 expect_grep "divergences 0" "$tmp/out"
@@ -149,8 +180,12 @@ lines=$(wc -l <"$tmp/g.qtest")
 if [ "$lines" -gt 100 ]; then ok; else bad "export has only $lines lines"; fi
 # Every command of the export is one QEMU accepts: one OK per line, nothing else. The module
 # (if built) gives the qtest accelerator; otherwise TCG with the vCPUs stopped.
-mod=$("$src/scripts/qemu/build-qemu.sh" --check qtest-module 2>/dev/null)
-if [ -n "$mod" ]; then accel=(-machine q35,accel=qtest); else accel=(-machine q35,accel=tcg -S); fi
+# (--check succeeds with no folder when the installed QEMU has the accelerator built in.)
+if mod=$("$src/scripts/qemu/build-qemu.sh" --check qtest-module 2>/dev/null); then
+  accel=(-machine q35,accel=qtest)
+else
+  mod="" accel=(-machine q35,accel=tcg -S)
+fi
 # shellcheck disable=SC2086
 QEMU_MODULE_DIR=$mod timeout 20 qemu-system-x86_64 $args "${accel[@]}" -qtest stdio \
   -qtest-log none <"$tmp/g.qtest" >"$tmp/qemu.out" 2>"$tmp/qemu.err"

@@ -33,6 +33,17 @@ patchfile=$root/samples/qemu/nvmetap-qemu-${line:-$installed}.patch
 rm -rf "$work"
 mkdir -p "$work"
 
+# The tap patch exists for some QEMU lines only (the QEMU table's tap_patch, nvmetrace/qemu.h):
+# with another QEMU installed the tap tests of the installed line cannot run, and say so.
+if [ ${#line_args[@]} -eq 0 ] && [ -z "${NVT_TAP_QEMU:-}" ] && banner=$(qemu-system-x86_64 --version 2>/dev/null | head -n1) &&
+   [ -n "$banner" ]; then
+  tap_patch=$("$nvt" qemu-versions --for "$banner" | sed -n 's/^tap_patch=//p')
+  if [ -z "$tap_patch" ]; then
+    echo "SKIP: no tap patch for the installed QEMU ('$banner'): its line of 'nvmetrace qemu-versions' has none (samples/qemu/ has one for QEMU 7.2)"
+    exit 77
+  fi
+fi
+
 if [ "$config" = patch ]; then
   # the source of the line: the installed package's, or the one build-qemu.sh fetched for LINE
   if [ ${#line_args[@]} -gt 0 ]; then
@@ -62,10 +73,10 @@ case $config in
   kill) hold=(--hold) ;;
   *) echo "run_tap: unknown config $config" >&2; exit 2 ;;
 esac
-mapfile -t qemu < <("$root/scripts/guest/qemu-cmd.sh" --workdir "$work" --smp "$smp" \
-                    --namespaces "$nns" "${hold[@]}"; echo "status=$?")
-status=${qemu[-1]#status=}
-unset 'qemu[-1]'
+"$root/scripts/guest/qemu-cmd.sh" --workdir "$work" --smp "$smp" --namespaces "$nns" \
+  "${hold[@]}" >"$work/qemu-cmd.txt"
+status=$?
+mapfile -t qemu <"$work/qemu-cmd.txt"
 if [ "$status" = 2 ]; then
   echo "SKIP: QEMU or a guest kernel is not installed (scripts/install-deps.sh installs them)"
   exit 77
