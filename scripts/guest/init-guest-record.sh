@@ -12,10 +12,14 @@ mount -t devtmpfs devtmpfs /dev
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tracefs nodev /sys/kernel/tracing || say "FAILED: mount tracefs"
-for m in $(cat /lib/modules/order); do
+# /lib/modules/order (scripts/guest/build-initramfs.sh): "NAME required|optional" in load
+# order, as init.sh reads it; nvme itself is loaded by the recorder, once its events are on.
+while read -r m need; do
   [ "$m" = nvme ] && break
-  insmod /lib/modules/$m.ko || say "FAILED: insmod $m"
-done
+  if ! insmod /lib/modules/$m.ko 2>/dev/null; then
+    [ "$need" = optional ] || say "FAILED: insmod $m"
+  fi
+done </lib/modules/order
 opts=-e
 # mmiotrace as the tracer prints only its own lines: events go in another boot
 grep -q nvt.mmio /proc/cmdline && opts=-m

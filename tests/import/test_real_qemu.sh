@@ -17,7 +17,8 @@
 #                    "lines are malformed" and "cut short" in the message
 #          reformat  the completion event prints "cq" for "cqid" (a changed format): exit 1,
 #                    the message names pci_nvme_enqueue_req_completion and its format
-#          die       QEMU is killed with SIGSEGV after 12 s: exit 139, "QEMU was ended by
+#          die       QEMU is killed with SIGSEGV once the guest's first I/O command is in its
+#                    log: exit 139, "QEMU was ended by
 #                    signal 11" in the message, the trace readable and holding the commands
 #                    logged before
 # The broken cases put a real QEMU behind a wrapper that passes its -D log through sed (or
@@ -78,13 +79,23 @@ log=\${!n}                          # capture appends "-D FIFO" last
 set -- "\${@:1:\$((n - 2))}"
 inner=$work/inner.fifo
 rm -f "\$inner" && mkfifo "\$inner"
-sed -u '$filter' <"\$inner" >"\$log" &
+sed -u '$filter' <"\$inner" | tee "$work/passed.log" >"\$log" &
 filter=\$!
 "$qemu" "\$@" -D "\$inner" &
 qemu=\$!
-# stop QEMU after 12 s (it would boot on for a minute), unless it is gone already
-( for _ in \$(seq 120); do sleep 0.1; kill -0 \$qemu 2>/dev/null || exit 0; done
-  kill -$stop \$qemu 2>/dev/null ) &
+if [ $stop = SEGV ]; then
+  # die: QEMU "crashes" once the guest's first I/O command is in the log (the middle of the
+  # boot, whatever the machine's speed), or after 120 s
+  ( for _ in \$(seq 2400); do
+      grep -q pci_nvme_io_cmd "$work/passed.log" 2>/dev/null && break
+      sleep 0.05; kill -0 \$qemu 2>/dev/null || exit 0
+    done
+    kill -SEGV \$qemu 2>/dev/null ) &
+else
+  # stop QEMU after 12 s (it would boot on for a minute), unless it is gone already
+  ( for _ in \$(seq 120); do sleep 0.1; kill -0 \$qemu 2>/dev/null || exit 0; done
+    kill -$stop \$qemu 2>/dev/null ) &
+fi
 wait \$qemu
 st=\$?
 wait \$filter
