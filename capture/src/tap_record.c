@@ -37,13 +37,6 @@ static inline void put16(uint8_t *p, uint16_t v)
 #endif
     memcpy(p, &v, 2);
 }
-static inline void put32(uint8_t *p, uint32_t v)
-{
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    memcpy(p, &v, 4);
-}
 static inline void put64(uint8_t *p, uint64_t v)
 {
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
