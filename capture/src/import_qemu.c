@@ -839,7 +839,9 @@ static int completion(nvt_qemu_importer *imp, const struct qemu_arg *a, nvt_erro
             cq->phase ^= 1;
         }
     }
-    put_le(cqe + 14, (uint64_t)(status << 1 | phase) & 0xffff, 2);
+    /* Byte 14 holds the phase tag beside the status's low bits: known only with the phase, and
+     * an unknown byte is zero (the schema), so only byte 15 of the status is kept then. */
+    put_le(cqe + 14, (uint64_t)(status << 1 | phase) & (known & 0x4000 ? 0xffff : 0xff00), 2);
     h->ev.u.cpl.known = known;
     return 0;
 }
@@ -1485,6 +1487,9 @@ static int feed_line(nvt_qemu_importer *imp, const char *text, size_t len, uint6
     imp->next_offset += total + 1;
     if (total > MAX_LINE)
         return bad_line(imp, err, text, len, "line longer than 64 KiB");
+    /* QEMU prints no NUL; one would also end up inside a note's text, which the schema forbids */
+    if (memchr(text, 0, len))
+        return bad_line(imp, err, text, len, "a NUL byte in the line");
     int rc = handle_line(imp, text, len, err);
     /* A command whose thread never logs again must not hold records back without bound. */
     if (rc == 0 && imp->cmd.active && imp->qtail - imp->cmd.qpos > HOLD_LIMIT)
