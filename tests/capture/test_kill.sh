@@ -5,7 +5,9 @@
 # times at different points: no QEMU they started survives (found by the run folder's path,
 # unique to this test, in QEMU's argv: -qtest unix:..., -D FIFO), and after the next run no
 # entry of a killed process is left in the per-user run folder.
-# usage: test_kill.sh NVMETRACE GEN_REPLAY_TRACE SOURCE_DIR
+# usage: test_kill.sh NVMETRACE GEN_REPLAY_TRACE SOURCE_DIR QEMU_LINE_TRACE
+# (the generated trace holds QEMU 7.2's values: QEMU_LINE_TRACE rewrites it to the installed
+# QEMU's line, tests/replay/line_traces.sh, so its clean replay is checked on any line)
 set -u
 nvt=$1
 gen=$2
@@ -66,7 +68,9 @@ entries_of() {
 }
 
 # ---- replay: SIGKILL at several points while its QEMU runs ----
-"$gen" "$tmp/g.pcapng" "$tmp/g.img" || bad "generator failed"
+"$gen" "$tmp/g72.pcapng" "$tmp/g.img" || bad "generator failed"
+. "$src/tests/replay/line_traces.sh"
+line_copy "$4" "$tmp/g72.pcapng" "$tmp/g.pcapng" || bad "nvt-qemu-line-trace failed"
 zstd -qdc "$src/samples/boot/linux-boot.pcapng.zst" >"$tmp/boot.pcapng" || bad "cannot unpack the boot sample"
 killed=()
 for delay in 0 0.01 0.05 0.1 0.2 0.02; do

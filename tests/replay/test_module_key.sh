@@ -4,7 +4,8 @@
 # (`qemu-system-x86_64 --version`), never the newest of any version, and refuses a --module-dir
 # built for another version. Uses the real module of `scripts/qemu/build-qemu.sh qtest-module`
 # and Debian's QEMU; skips (77) without them.
-# usage: test_module_key.sh NVMETRACE SOURCE_DIR
+# usage: test_module_key.sh NVMETRACE SOURCE_DIR QEMU_LINE_TRACE (the 7.2 boot sample is
+# rewritten to the installed QEMU's line first: tests/replay/line_traces.sh)
 set -u
 nvt=$1
 src=$2
@@ -16,7 +17,10 @@ command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
-trace=$src/samples/boot/linux-boot.pcapng.zst
+. "$(dirname "$0")/line_traces.sh"
+trace=$tmp/linux-boot.pcapng.zst
+line_copy "$3" "$src/samples/boot/linux-boot.pcapng.zst" "$trace" || {
+  echo "FAILED: nvt-qemu-line-trace"; exit 1; }
 banner=$(qemu-system-x86_64 --version | head -n1)
 
 # A cache with the right module (older) and the same module file labelled for another QEMU

@@ -153,11 +153,17 @@ expect_grep "  expected: +0x0: 403a8bfb 9a010200" "$tmp/out"
 expect_rc 0 "$nvt" replay --qemu-args "$nullco" "$tmp/t.pcapng"
 expect_grep "not comparable 7 (no data 7), divergences 0" "$tmp/out"
 # A Compare recorded without its data (as a QEMU log import has it) that failed: its status
-# depends on that data, so it is not comparable; everything else of its CQE is.
+# depends on that data, so it is not comparable; everything else of its CQE is. On QEMU 7.2
+# the target's status differs from the recording and is counted "not comparable (no data)"; on
+# 10.0 (trixie, measured) it happens to match and is simply compared: never a divergence.
 "$gen" "$tmp/c.pcapng" "$tmp/c.img" --wrong compare || bad "generator --wrong compare"
 expect_rc 0 "$nvt" replay --qemu-args "$nullco" "$tmp/c.pcapng"
 expect_grep "result: clean" "$tmp/out"
-expect_grep "not comparable 1 (no data 1), divergences 0" "$tmp/out"
+case $(qemu-system-x86_64 --version | head -n 1) in
+  *"version 7.2."*) expect_grep "not comparable 1 (no data 1), divergences 0" "$tmp/out" ;;
+  *) grep -Eq "not comparable [01] \(no data [01]\), divergences 0" "$tmp/out" ||
+       bad "Compare without data on $(qemu-system-x86_64 --version | head -n 1): not 'not comparable 0 or 1, divergences 0'" ;;
+esac
 
 # ---- the real Linux 6.1 boot on QEMU 7.2 (QEMU log import) ----
 boot=$src/tests/import/data/boot-qemu-7.2.log.zst
