@@ -9,7 +9,7 @@
 #      covers Debian 12 and 13 in one run.
 # NVT_TEST_SUITES (default "normal sanitizers fuzz") picks the builds here, NVT_ROOT_SUITES
 # (default "normal sanitizers": the fuzz targets are the same code on every release) in the roots.
-# Build trees go to build/ (or $NVT_BUILD_ROOT). Ends with "N passed, N failed" over all runs,
+# Build trees go to build/ (or $NVT_BUILD_ROOT). Ends with "N passed, N failed, N skipped" over all runs,
 # the roots' included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +70,7 @@ done
 
 total_pass=0
 total_fail=0
+total_skip=0
 failed_runs=()
 
 # run_suite NAME BUILD_DIR CTEST_ARGS... : runs ctest, adds its counts to the totals.
@@ -82,17 +83,21 @@ run_suite() {
   ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   set -e
-  local line pass fail
+  local line pass fail skip
   line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+  # ctest counts a skipped test (SKIP_RETURN_CODE) as passed; it lists it under "The following
+  # tests did not run:" as "NN - NAME (Skipped)": counted apart, a skip is not a pass.
+  skip=$(grep -cE '^[[:space:]]+[0-9]+ - .* \(Skipped\)$' "$log" || true)
   if [ -n "$line" ]; then
     fail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
-    pass=$(( $(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line") - fail ))
+    pass=$(( $(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line") - fail - skip ))
   else
     pass=0
     fail=1
   fi
   total_pass=$((total_pass + pass))
   total_fail=$((total_fail + fail))
+  total_skip=$((total_skip + skip))
   [ "$rc" -eq 0 ] || failed_runs+=("$name")
 }
 
@@ -143,11 +148,12 @@ for r in $roots; do
   rc=${PIPESTATUS[0]}
   set -e
   echo "=== Debian root $r: exit $rc after $(( $(date +%s) - rstart )) s ==="
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$rlog" | tail -n 1 || true)
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$rlog" | tail -n 1 || true)
   if [ -n "$line" ]; then
-    total_pass=$((total_pass + ${line%% passed*}))
-    rfail=${line#*passed, }
-    total_fail=$((total_fail + ${rfail%% failed}))
+    read -r rpass _ rfail _ rskip _ <<<"${line//,/}"
+    total_pass=$((total_pass + rpass))
+    total_fail=$((total_fail + rfail))
+    total_skip=$((total_skip + rskip))
   else
     total_fail=$((total_fail + 1)) # the root's run never got to its count: unknown is not zero
   fi
@@ -164,5 +170,5 @@ if [ ${#failed_runs[@]} -eq 0 ]; then
 else
   echo "failed suites: ${failed_runs[*]}"
 fi
-echo "${total_pass} passed, ${total_fail} failed"
+echo "${total_pass} passed, ${total_fail} failed, ${total_skip} skipped"
 [ ${#failed_runs[@]} -eq 0 ]
